@@ -1,0 +1,179 @@
+"""The domain model: workspaces, agencies, members, tasks and the audit trail."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    """What a person may do in a working group."""
+
+    CHAIR = "chair"
+    SECRETARY = "secretary"
+    MEMBER = "member"
+
+
+class TaskStatus(StrEnum):
+    """The stored state of a task; timeliness is derived from it and the deadline."""
+
+    OPEN = "open"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+    CANCELLED = "cancelled"
+
+
+class Timeliness(StrEnum):
+    """The four classes that government reports use; cancelled tasks have none."""
+
+    DONE_ON_TIME = "done_on_time"
+    DONE_LATE = "done_late"
+    IN_PROGRESS = "in_progress"
+    OVERDUE = "overdue"
+
+
+class AgencyKind(StrEnum):
+    """Owner agencies are ministries, sectors (branches) or localities."""
+
+    MINISTRY = "ministry"
+    SECTOR = "sector"
+    PROVINCE = "province"
+    OTHER = "other"
+
+
+@dataclass(slots=True)
+class Workspace:
+    """One working group: one Telegram group chat and its settings."""
+
+    chat_id: int
+    title: str
+    lang: str = "vi"
+    tz: str = "Asia/Ho_Chi_Minh"
+    next_task_number: int = 1
+    created_at: dt.datetime | None = None
+
+
+@dataclass(slots=True)
+class Agency:
+    """An owner agency: a ministry, sector or province, found by name or alias."""
+
+    code: str  # short stable key, e.g. "nghe-an"; tasks refer to agencies by it
+    name: str  # full name as officials write it, e.g. "UBND tỉnh Nghệ An"
+    short_name: str = ""  # e.g. "Nghệ An"
+    aliases: tuple[str, ...] = ()
+    kind: AgencyKind = AgencyKind.OTHER
+
+    @property
+    def label(self) -> str:
+        """The name to show in lists: the short one when there is one."""
+        return self.short_name or self.name
+
+
+@dataclass(slots=True)
+class Member:
+    """A person in a working group, with a role and perhaps the agency he represents."""
+
+    user_id: int
+    name: str
+    role: Role = Role.MEMBER
+    username: str | None = None
+    agency: str | None = None  # Agency.code
+
+
+class HistoryKind(StrEnum):
+    """What one entry of a task's history records."""
+
+    CREATED = "created"
+    PROGRESS = "progress"
+    NOTE = "note"
+    DONE = "done"
+    REOPENED = "reopened"
+    DEADLINE = "deadline"
+    REASSIGNED = "reassigned"
+    CANCELLED = "cancelled"
+    EDITED = "edited"
+
+
+@dataclass(slots=True)
+class HistoryEntry:
+    """One update of a task, shown on its card: who, when, what, and a note."""
+
+    at: dt.datetime
+    user_id: int
+    kind: HistoryKind
+    note: str = ""
+    progress: int | None = None
+    old_deadline: dt.date | None = None
+    new_deadline: dt.date | None = None
+
+
+@dataclass(slots=True)
+class Task:
+    """A task decided by the working group and owned by a lead agency."""
+
+    number: int
+    title: str
+    lead: str  # Agency.code
+    deadline: dt.date
+    created_at: dt.datetime
+    created_by: int
+    deadline_time: dt.time | None = None
+    # The first deadline ever set: an extension never turns a late completion into an
+    # on-time one, which is how the government's reports count it.
+    original_deadline: dt.date | None = None
+    plan: str = ""
+    coordinators: tuple[str, ...] = ()
+    responsible: tuple[int, ...] = ()  # Member.user_id
+    output: str = ""
+    source: str = ""
+    meeting: int | None = None  # Meeting.number when the task is a meeting's conclusion
+    progress: int = 0
+    status: TaskStatus = TaskStatus.OPEN
+    completed_at: dt.datetime | None = None
+    history: list[HistoryEntry] = field(default_factory=list)
+
+    @property
+    def first_deadline(self) -> dt.date:
+        """The deadline that completion is judged against."""
+        return self.original_deadline or self.deadline
+
+    @property
+    def is_closed(self) -> bool:
+        """Done or cancelled: nothing left to chase."""
+        return self.status in (TaskStatus.DONE, TaskStatus.CANCELLED)
+
+
+@dataclass(slots=True)
+class AuditEntry:
+    """One recorded change: who did what, when, with the state before and after."""
+
+    at: dt.datetime
+    user_id: int
+    action: str
+    task: int | None = None
+    before: dict[str, object] | None = None
+    after: dict[str, object] | None = None
+
+
+@dataclass(slots=True)
+class Meeting:
+    """A meeting of the working group, whose conclusions become tasks."""
+
+    number: int
+    day: dt.date
+    title: str
+    chair: str = ""
+    created_at: dt.datetime | None = None
+    created_by: int = 0
+
+
+@dataclass(slots=True)
+class UserPrefs:
+    """What the bot knows of a Telegram user across workspaces."""
+
+    user_id: int
+    lang: str | None = None  # overrides the workspace's language for this user
+    has_private_chat: bool = False  # started the bot in private, so it may write to him
+    blocked: bool = False  # answered 403: the bot writes to the group instead
+    current_workspace: int | None = None  # chosen workspace for private chats

@@ -1,0 +1,142 @@
+"""The rendering environment: Jinja2 templates per language, filters, and message splitting."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_decimal
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
+from jinja2.runtime import Context
+
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+LANGUAGES = ("vi", "en")
+TELEGRAM_LIMIT = 4096
+
+_DATE_FORMAT = {"vi": "dd/MM/yyyy", "en": "d MMM yyyy"}
+_DATETIME_FORMAT = {"vi": "HH:mm dd/MM/yyyy", "en": "d MMM yyyy HH:mm"}
+_SHORT_DATE_FORMAT = {"vi": "dd/MM", "en": "d MMM"}
+
+
+def normalize_lang(lang: str | None) -> str:
+    """A supported language code; Vietnamese when unknown."""
+    return lang if lang in LANGUAGES else "vi"
+
+
+@lru_cache(maxsize=4096)
+def format_day(day: dt.date, lang: str) -> str:
+    """A date the way the language writes it: 31/07/2024 in vi, 31 Jul 2024 in en."""
+    return format_date(day, _DATE_FORMAT[lang], locale=lang)
+
+
+def format_number(value: float, lang: str, digits: int = 2) -> str:
+    """A number with the language's separators: 1.234,5 in vi, 1,234.5 in en."""
+    pattern = "#,##0." + "#" * digits if digits else "#,##0"
+    return format_decimal(value, pattern, locale=lang)
+
+
+def format_percent(value: float, lang: str, digits: int = 2) -> str:
+    """A percentage given as a number of percent: 89.51 -> 89,51% in vi."""
+    return format_number(value, lang, digits) + "%"
+
+
+@pass_context
+def _date_filter(ctx: Context, value: dt.date | dt.datetime | None, style: str = "") -> str:
+    if value is None:
+        return ""
+    lang = ctx["lang"]
+    if isinstance(value, dt.datetime):
+        if style == "date":
+            return format_day(value.date(), lang)
+        tz = ctx.get("tz")
+        zone = ZoneInfo(tz) if isinstance(tz, str) else tz
+        return format_datetime(value, _DATETIME_FORMAT[lang], tzinfo=zone, locale=lang)
+    if style == "short":
+        return format_date(value, _SHORT_DATE_FORMAT[lang], locale=lang)
+    return format_day(value, lang)
+
+
+@pass_context
+def _number_filter(ctx: Context, value: float, digits: int = 2) -> str:
+    return format_number(value, ctx["lang"], digits)
+
+
+@pass_context
+def _percent_filter(ctx: Context, value: float, digits: int = 2) -> str:
+    return format_percent(value, ctx["lang"], digits)
+
+
+def _ratio(part: int, whole: int) -> float:
+    return 100.0 * part / whole if whole else 0.0
+
+
+class Renderer:
+    """Renders `templates/<lang>/<name>.html` with the filters every message shares."""
+
+    def __init__(self, templates_dir: Path = TEMPLATES_DIR) -> None:
+        self.env = Environment(
+            loader=FileSystemLoader(str(templates_dir)),
+            autoescape=True,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=False,
+            undefined=StrictUndefined,
+            auto_reload=False,
+        )
+        self.env.filters.update(
+            date=_date_filter, number=_number_filter, percent=_percent_filter,
+        )
+        self.env.globals.update(ratio=_ratio)
+
+    def render(self, name: str, lang: str, **context: Any) -> str:
+        """The message `name` in `lang`, trimmed, as Telegram HTML."""
+        lang = normalize_lang(lang)
+        template = self.env.get_template(f"{lang}/{name}.html")
+        text = template.render(lang=lang, **context)
+        # Templates may leave runs of blank lines where optional blocks were skipped.
+        return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+_TAG = re.compile(r"<[^>]+>")
+
+
+def visible_length(html_text: str) -> int:
+    """Length as Telegram counts it: text after entity parsing, in UTF-16 code units."""
+    plain = html.unescape(_TAG.sub("", html_text))
+    return len(plain.encode("utf-16-le")) // 2
+
+
+def split_message(html_text: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
+    """Split a message at line ends into parts Telegram accepts.
+
+    Templates never open a tag on one line and close it on another, so any line boundary
+    is a safe place to cut. A single line longer than the limit is cut at a space.
+    """
+    parts: list[str] = []
+    current: list[str] = []
+    size = 0
+    for line in html_text.split("\n"):
+        length = visible_length(line) + 1
+        if length > limit:
+            line = _shorten(line, limit - 2)
+            length = visible_length(line) + 1
+        if current and size + length > limit:
+            parts.append("\n".join(current).strip("\n"))
+            current, size = [], 0
+        current.append(line)
+        size += length
+    if current:
+        parts.append("\n".join(current).strip("\n"))
+    return [p for p in parts if p.strip()] or [html_text[:limit]]
+
+
+def _shorten(line: str, limit: int) -> str:
+    plain = html.unescape(_TAG.sub("", line))
+    cut = plain[: limit - 1].rsplit(" ", 1)[0]
+    return html.escape(cut) + "…"

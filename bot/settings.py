@@ -1,0 +1,54 @@
+"""Settings from the environment and an optional .env file."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from dotenv import load_dotenv
+
+DEFAULT_API_URL = "https://api.telegram.org/bot"
+DEFAULT_FILE_URL = "https://api.telegram.org/file/bot"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything the bot reads from its environment."""
+
+    token: str | None = None
+    data_dir: Path = Path("data")
+    api_url: str = DEFAULT_API_URL
+    file_url: str = DEFAULT_FILE_URL
+    webhook_url: str | None = None
+    webhook_listen: str = "0.0.0.0"
+    webhook_port: int = 8443
+    webhook_secret: str | None = None
+    default_lang: str = "vi"
+    default_tz: str = "Asia/Ho_Chi_Minh"
+    # For end-to-end tests and rehearsals: the bot's clock starts at this instant.
+    fake_now: dt.datetime | None = None
+    log_level: str = "INFO"
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None, dotenv: Path | None = None) -> Settings:
+        """Read settings from `env` (default: os.environ, after loading `.env` if present)."""
+        if env is None:
+            load_dotenv(dotenv or Path(".env"), override=False)
+            env = dict(os.environ)
+        fake_now = env.get("DONDOC_FAKE_NOW")
+        return cls(
+            token=env.get("TELEGRAM_BOT_TOKEN") or None,
+            data_dir=Path(env.get("DONDOC_DATA_DIR", "data")),
+            api_url=env.get("TELEGRAM_API_URL") or DEFAULT_API_URL,
+            file_url=env.get("TELEGRAM_FILE_URL") or DEFAULT_FILE_URL,
+            webhook_url=env.get("DONDOC_WEBHOOK_URL") or None,
+            webhook_listen=env.get("DONDOC_WEBHOOK_LISTEN", "0.0.0.0"),
+            webhook_port=int(env.get("DONDOC_WEBHOOK_PORT", "8443")),
+            webhook_secret=env.get("DONDOC_WEBHOOK_SECRET") or None,
+            default_lang=env.get("DONDOC_LANG", "vi"),
+            default_tz=env.get("DONDOC_TZ", "Asia/Ho_Chi_Minh"),
+            fake_now=dt.datetime.fromisoformat(fake_now) if fake_now else None,
+            log_level=env.get("DONDOC_LOG_LEVEL", "INFO"),
+        )

@@ -1,0 +1,1 @@
+"""The Telegram side of dondoc: one module per feature, each with a register(application)."""

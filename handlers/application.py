@@ -1,0 +1,137 @@
+"""build_application: the one place where dondoc's Application is wired, for every mode."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from typing import Any
+
+from telegram import BotCommand, LinkPreviewOptions, Update
+from telegram.constants import ParseMode
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    Defaults,
+)
+from telegram.request import BaseRequest
+
+from bot.clock import Clock, OffsetClock, system_clock
+from bot.render import LANGUAGES, Renderer
+from bot.settings import Settings
+from handlers.services import KEY, Services
+from store.registry import Registry
+
+log = logging.getLogger(__name__)
+
+# Feature modules, in the order their handlers are tried; "fallback" answers what none took.
+FEATURES = (
+    "handlers.workspace",
+    "handlers.people",
+    "handlers.newtask",
+    "handlers.tasks",
+    "handlers.status",
+    "handlers.fallback",
+)
+OPTIONAL_FEATURES = ("handlers.meetings", "handlers.summary", "handlers.reminders")
+
+
+def feature_modules() -> list[Any]:
+    """The feature modules present in this build (later issues add optional ones)."""
+    modules = [importlib.import_module(name) for name in FEATURES[:-1]]
+    for name in OPTIONAL_FEATURES:
+        try:
+            modules.append(importlib.import_module(name))
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+    modules.append(importlib.import_module(FEATURES[-1]))
+    return modules
+
+
+def command_menu(renderer: Renderer, lang: str) -> list[BotCommand]:
+    """The command menu in one language, from templates/<lang>/commands.html."""
+    text = renderer.render("commands", lang)
+    commands = []
+    for line in text.splitlines():
+        name, _, description = line.partition(" - ")
+        if name.strip():
+            commands.append(BotCommand(name.strip(), description.strip()))
+    return commands
+
+
+async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    svc: Services = application.bot_data[KEY]
+    for lang in LANGUAGES:
+        await application.bot.set_my_commands(
+            command_menu(svc.renderer, lang), language_code=lang,
+        )
+    # Users whose Telegram speaks neither language see the workspace default.
+    await application.bot.set_my_commands(command_menu(svc.renderer, svc.settings.default_lang))
+    for module in feature_modules():
+        start = getattr(module, "on_start", None)
+        if start is not None:
+            await start(application)
+
+
+def build_application(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    request: BaseRequest | None = None,
+    updates_request: BaseRequest | None = None,
+    registry: Registry | None = None,
+    rate_limiter: bool = True,
+) -> Application[Any, Any, Any, Any, Any, Any]:
+    """The Application with every handler registered; the same for tests, console and prod."""
+    if clock is None:
+        clock = OffsetClock(settings.fake_now) if settings.fake_now else system_clock
+    builder = (
+        ApplicationBuilder()
+        .token(settings.token or "0:console")
+        .base_url(settings.api_url)
+        .base_file_url(settings.file_url)
+        .defaults(
+            Defaults(
+                parse_mode=ParseMode.HTML,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        )
+        .post_init(_post_init)
+    )
+    if request is not None:
+        builder = builder.request(request)
+        builder = builder.get_updates_request(updates_request or request)
+    if rate_limiter:
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+    application = builder.build()
+    application.bot_data[KEY] = Services(
+        settings=settings,
+        clock=clock,
+        registry=registry if registry is not None else Registry(settings.data_dir),
+        renderer=Renderer(),
+    )
+    for module in feature_modules():
+        module.register(application)
+    application.add_error_handler(_on_error)
+    return application
+
+
+async def _on_error(update: object, context: Any) -> None:
+    """Log the failure with its update; tell the user nothing was lost, without a traceback."""
+    log.error("error while handling %r", update, exc_info=context.error)
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    svc: Services = context.bot_data[KEY]
+    user = update.effective_user
+    prefs = svc.registry.users.get(user.id) if user else None
+    store = svc.registry.get(update.effective_chat.id)
+    lang = (prefs.lang if prefs and prefs.lang else None) or (
+        store.workspace.lang if store else svc.settings.default_lang
+    )
+    try:
+        await context.bot.send_message(
+            update.effective_chat.id, svc.renderer.render("error", lang), parse_mode="HTML",
+        )
+    except Exception:
+        log.exception("could not tell the user about the error")

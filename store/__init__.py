@@ -1,0 +1,1 @@
+"""TinyDB access for dondoc: durable files in, domain objects out."""

@@ -1,0 +1,260 @@
+"""Conversion between domain objects and the JSON documents TinyDB keeps."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from bot.model import (
+    Agency,
+    AgencyKind,
+    AuditEntry,
+    HistoryEntry,
+    HistoryKind,
+    Meeting,
+    Member,
+    Role,
+    Task,
+    TaskStatus,
+    UserPrefs,
+    Workspace,
+)
+
+Doc = dict[str, Any]
+
+
+def _date(value: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(value) if value else None
+
+
+def _datetime(value: str | None) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(value) if value else None
+
+
+def _compact(doc: Doc) -> Doc:
+    # Defaults are left out: a thousand tasks' files stay small and quick to rewrite.
+    return {k: v for k, v in doc.items() if v not in (None, "", (), [], 0) or k == "number"}
+
+
+def workspace_to_doc(ws: Workspace) -> Doc:
+    return {
+        "chat_id": ws.chat_id,
+        "title": ws.title,
+        "lang": ws.lang,
+        "tz": ws.tz,
+        "next_task_number": ws.next_task_number,
+        "created_at": ws.created_at.isoformat() if ws.created_at else None,
+    }
+
+
+def workspace_from_doc(doc: Doc) -> Workspace:
+    return Workspace(
+        chat_id=doc["chat_id"],
+        title=doc.get("title", ""),
+        lang=doc.get("lang", "vi"),
+        tz=doc.get("tz", "Asia/Ho_Chi_Minh"),
+        next_task_number=doc.get("next_task_number", 1),
+        created_at=_datetime(doc.get("created_at")),
+    )
+
+
+def agency_to_doc(agency: Agency) -> Doc:
+    return _compact(
+        {
+            "code": agency.code,
+            "name": agency.name,
+            "short_name": agency.short_name,
+            "aliases": list(agency.aliases),
+            "kind": agency.kind.value,
+        }
+    )
+
+
+def agency_from_doc(doc: Doc) -> Agency:
+    return Agency(
+        code=doc["code"],
+        name=doc["name"],
+        short_name=doc.get("short_name", ""),
+        aliases=tuple(doc.get("aliases", ())),
+        kind=AgencyKind(doc.get("kind", "other")),
+    )
+
+
+def member_to_doc(member: Member) -> Doc:
+    return _compact(
+        {
+            "user_id": member.user_id,
+            "name": member.name,
+            "role": member.role.value,
+            "username": member.username,
+            "agency": member.agency,
+        }
+    )
+
+
+def member_from_doc(doc: Doc) -> Member:
+    return Member(
+        user_id=doc["user_id"],
+        name=doc.get("name", ""),
+        role=Role(doc.get("role", "member")),
+        username=doc.get("username"),
+        agency=doc.get("agency"),
+    )
+
+
+def history_to_doc(entry: HistoryEntry) -> Doc:
+    return _compact(
+        {
+            "at": entry.at.isoformat(),
+            "user_id": entry.user_id,
+            "kind": entry.kind.value,
+            "note": entry.note,
+            "progress": entry.progress,
+            "old_deadline": entry.old_deadline.isoformat() if entry.old_deadline else None,
+            "new_deadline": entry.new_deadline.isoformat() if entry.new_deadline else None,
+        }
+    )
+
+
+def history_from_doc(doc: Doc) -> HistoryEntry:
+    at = _datetime(doc["at"])
+    assert at is not None
+    return HistoryEntry(
+        at=at,
+        user_id=doc.get("user_id", 0),
+        kind=HistoryKind(doc["kind"]),
+        note=doc.get("note", ""),
+        progress=doc.get("progress"),
+        old_deadline=_date(doc.get("old_deadline")),
+        new_deadline=_date(doc.get("new_deadline")),
+    )
+
+
+def task_to_doc(task: Task) -> Doc:
+    return _compact(
+        {
+            "number": task.number,
+            "title": task.title,
+            "lead": task.lead,
+            "deadline": task.deadline.isoformat(),
+            "deadline_time": (
+                task.deadline_time.isoformat("minutes") if task.deadline_time else None
+            ),
+            "original_deadline": (
+                task.original_deadline.isoformat() if task.original_deadline else None
+            ),
+            "created_at": task.created_at.isoformat(),
+            "created_by": task.created_by,
+            "plan": task.plan,
+            "coordinators": list(task.coordinators),
+            "responsible": list(task.responsible),
+            "output": task.output,
+            "source": task.source,
+            "meeting": task.meeting,
+            "progress": task.progress,
+            "status": task.status.value,
+            "completed_at": task.completed_at.isoformat() if task.completed_at else None,
+            "history": [history_to_doc(h) for h in task.history],
+        }
+    )
+
+
+def task_from_doc(doc: Doc) -> Task:
+    deadline = _date(doc["deadline"])
+    created_at = _datetime(doc["created_at"])
+    assert deadline is not None and created_at is not None
+    deadline_time = doc.get("deadline_time")
+    return Task(
+        number=doc["number"],
+        title=doc["title"],
+        lead=doc["lead"],
+        deadline=deadline,
+        created_at=created_at,
+        created_by=doc.get("created_by", 0),
+        deadline_time=dt.time.fromisoformat(deadline_time) if deadline_time else None,
+        original_deadline=_date(doc.get("original_deadline")),
+        plan=doc.get("plan", ""),
+        coordinators=tuple(doc.get("coordinators", ())),
+        responsible=tuple(doc.get("responsible", ())),
+        output=doc.get("output", ""),
+        source=doc.get("source", ""),
+        meeting=doc.get("meeting"),
+        progress=doc.get("progress", 0),
+        status=TaskStatus(doc.get("status", "open")),
+        completed_at=_datetime(doc.get("completed_at")),
+        history=[history_from_doc(h) for h in doc.get("history", ())],
+    )
+
+
+def audit_to_doc(entry: AuditEntry) -> Doc:
+    return _compact(
+        {
+            "at": entry.at.isoformat(),
+            "user_id": entry.user_id,
+            "action": entry.action,
+            "task": entry.task,
+            "before": entry.before,
+            "after": entry.after,
+        }
+    )
+
+
+def audit_from_doc(doc: Doc) -> AuditEntry:
+    at = _datetime(doc["at"])
+    assert at is not None
+    return AuditEntry(
+        at=at,
+        user_id=doc.get("user_id", 0),
+        action=doc["action"],
+        task=doc.get("task"),
+        before=doc.get("before"),
+        after=doc.get("after"),
+    )
+
+
+def meeting_to_doc(meeting: Meeting) -> Doc:
+    return _compact(
+        {
+            "number": meeting.number,
+            "day": meeting.day.isoformat(),
+            "title": meeting.title,
+            "chair": meeting.chair,
+            "created_at": meeting.created_at.isoformat() if meeting.created_at else None,
+            "created_by": meeting.created_by,
+        }
+    )
+
+
+def meeting_from_doc(doc: Doc) -> Meeting:
+    day = _date(doc["day"])
+    assert day is not None
+    return Meeting(
+        number=doc["number"],
+        day=day,
+        title=doc.get("title", ""),
+        chair=doc.get("chair", ""),
+        created_at=_datetime(doc.get("created_at")),
+        created_by=doc.get("created_by", 0),
+    )
+
+
+def prefs_to_doc(prefs: UserPrefs) -> Doc:
+    return _compact(
+        {
+            "user_id": prefs.user_id,
+            "lang": prefs.lang,
+            "has_private_chat": prefs.has_private_chat,
+            "blocked": prefs.blocked,
+            "current_workspace": prefs.current_workspace,
+        }
+    )
+
+
+def prefs_from_doc(doc: Doc) -> UserPrefs:
+    return UserPrefs(
+        user_id=doc["user_id"],
+        lang=doc.get("lang"),
+        has_private_chat=doc.get("has_private_chat", False),
+        blocked=doc.get("blocked", False),
+        current_workspace=doc.get("current_workspace"),
+    )

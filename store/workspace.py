@@ -1,0 +1,249 @@
+"""One working group's data file: its settings, agencies, members, tasks, meetings and audit."""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import datetime as dt
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from tinydb import TinyDB
+from tinydb.table import Document, Table
+
+from bot.model import Agency, AuditEntry, Meeting, Member, Task, Workspace
+from store import codec
+from store.storage import DurableStorage, MemoryStorage
+
+Doc = dict[str, Any]
+
+
+def _put(table: Table, doc_id: int, doc: Doc) -> None:
+    """Replace a whole document (TinyDB's update only merges keys, which would keep stale ones)."""
+    if table.contains(doc_id=doc_id):
+
+        def replace(existing: dict[str, Any]) -> None:
+            existing.clear()
+            existing.update(doc)
+
+        table.update(replace, doc_ids=[doc_id])
+    else:
+        table.insert(Document(doc, doc_id=doc_id))
+
+
+def _diff(before: Doc | None, after: Doc | None) -> tuple[Doc | None, Doc | None]:
+    """Only the fields that changed, so the audit trail says what, not everything."""
+    if before is None or after is None:
+        return before, after
+    keys = sorted(set(before) | set(after))
+    changed = [k for k in keys if before.get(k) != after.get(k) and k != "history"]
+    return ({k: before.get(k) for k in changed}, {k: after.get(k) for k in changed})
+
+
+class WorkspaceStore:
+    """Access to one workspace's TinyDB, returning domain objects.
+
+    Domain objects are built once and kept; every change goes through :meth:`transaction`,
+    which writes all touched tables with one atomic file replace and bumps :attr:`revision`
+    so that callers can cache what they derive from the data.
+    """
+
+    def __init__(self, db: TinyDB) -> None:
+        self.db = db
+        self.revision = 0
+        self._load()
+
+    @classmethod
+    def in_memory(cls, workspace: Workspace) -> WorkspaceStore:
+        """A store without a file, for tests."""
+        store = cls(TinyDB(storage=MemoryStorage))
+        store.save_workspace(workspace, actor=0, at=workspace.created_at)
+        return store
+
+    # -- loading ---------------------------------------------------------------------------
+
+    def _load(self) -> None:
+        meta = self.db.table("meta").get(doc_id=1)
+        self._workspace = codec.workspace_from_doc(meta) if meta else None
+        self._agencies = {d["code"]: codec.agency_from_doc(d) for d in self.db.table("agencies")}
+        self._members = {
+            d["user_id"]: codec.member_from_doc(d) for d in self.db.table("members")
+        }
+        self._tasks = {d["number"]: codec.task_from_doc(d) for d in self.db.table("tasks")}
+        self._meetings = {
+            d["number"]: codec.meeting_from_doc(d) for d in self.db.table("meetings")
+        }
+
+    # -- reads ----------------------------------------------------------------------------
+
+    @property
+    def workspace(self) -> Workspace:
+        assert self._workspace is not None, "workspace metadata missing"
+        return self._workspace
+
+    @property
+    def exists(self) -> bool:
+        return self._workspace is not None
+
+    def agencies(self) -> list[Agency]:
+        return sorted(self._agencies.values(), key=lambda a: a.label.casefold())
+
+    def agency(self, code: str) -> Agency | None:
+        return self._agencies.get(code)
+
+    def members(self) -> list[Member]:
+        return sorted(self._members.values(), key=lambda m: m.name.casefold())
+
+    def member(self, user_id: int) -> Member | None:
+        return self._members.get(user_id)
+
+    def tasks(self) -> list[Task]:
+        return [self._tasks[n] for n in sorted(self._tasks)]
+
+    def task(self, number: int) -> Task | None:
+        return self._tasks.get(number)
+
+    def meetings(self) -> list[Meeting]:
+        return [self._meetings[n] for n in sorted(self._meetings)]
+
+    def meeting(self, number: int) -> Meeting | None:
+        return self._meetings.get(number)
+
+    def audit(self, task: int | None = None) -> list[AuditEntry]:
+        table = self.db.table("audit")
+        docs = table.all() if task is None else [d for d in table if d.get("task") == task]
+        return [codec.audit_from_doc(d) for d in docs]
+
+    def table(self, name: str) -> Table:
+        """A raw table for features that keep their own documents (e.g. the reminder log)."""
+        return self.db.table(name)
+
+    # -- writes ---------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Everything written inside reaches the disk in one atomic replace, or nothing does."""
+        storage = self.db.storage
+        batch = getattr(storage, "batch", None)
+        manager = batch() if batch is not None else contextlib.nullcontext()
+        try:
+            with manager:
+                yield
+        except BaseException:
+            # The file was not changed: rebuild memory from it, dropping half-applied edits.
+            for name in self.db.tables():
+                table = self.db.table(name)
+                table.clear_cache()
+                table._next_id = None  # TinyDB caches the next id; it may be stale now
+            self._load()
+            raise
+        self.revision += 1
+
+    def _audit(
+        self, actor: int, at: dt.datetime, action: str, task: int | None, before: Doc | None,
+        after: Doc | None,
+    ) -> None:
+        old, new = _diff(before, after)
+        entry = AuditEntry(at=at, user_id=actor, action=action, task=task, before=old, after=new)
+        self.db.table("audit").insert(codec.audit_to_doc(entry))
+
+    def save_workspace(self, ws: Workspace, *, actor: int, at: dt.datetime | None) -> None:
+        before = codec.workspace_to_doc(self._workspace) if self._workspace else None
+        after = codec.workspace_to_doc(ws)
+        with self.transaction():
+            _put(self.db.table("meta"), 1, after)
+            if at is not None:
+                self._audit(actor, at, "workspace", None, before, after)
+            self._workspace = ws
+
+    def save_agency(self, agency: Agency, *, actor: int, at: dt.datetime) -> None:
+        old = self._agencies.get(agency.code)
+        before = codec.agency_to_doc(old) if old else None
+        after = codec.agency_to_doc(agency)
+        table = self.db.table("agencies")
+        with self.transaction():
+            existing = table.get(lambda d: d["code"] == agency.code)
+            if isinstance(existing, Document):
+                _put(table, existing.doc_id, after)
+            else:
+                table.insert(after)
+            self._audit(actor, at, "agency", None, before, after)
+            self._agencies[agency.code] = agency
+
+    def save_member(self, member: Member, *, actor: int, at: dt.datetime) -> None:
+        old = self._members.get(member.user_id)
+        before = codec.member_to_doc(old) if old else None
+        after = codec.member_to_doc(member)
+        with self.transaction():
+            _put(self.db.table("members"), member.user_id, after)
+            self._audit(actor, at, "member", None, before, after)
+            self._members[member.user_id] = member
+
+    def remove_member(self, user_id: int, *, actor: int, at: dt.datetime) -> None:
+        old = self._members.get(user_id)
+        if old is None:
+            return
+        with self.transaction():
+            self.db.table("members").remove(doc_ids=[user_id])
+            self._audit(actor, at, "member_removed", None, codec.member_to_doc(old), None)
+            del self._members[user_id]
+
+    def add_task(self, task: Task, *, actor: int, at: dt.datetime) -> Task:
+        """Store a new task under the workspace's next number, which it returns filled in."""
+        ws = self.workspace
+        numbered = copy.copy(task)
+        numbered.number = ws.next_task_number
+        numbered.history = list(task.history)
+        ws_after = copy.copy(ws)
+        ws_after.next_task_number = ws.next_task_number + 1
+        doc = codec.task_to_doc(numbered)
+        with self.transaction():
+            _put(self.db.table("tasks"), numbered.number, doc)
+            _put(self.db.table("meta"), 1, codec.workspace_to_doc(ws_after))
+            self._audit(actor, at, "task_created", numbered.number, None, doc)
+            self._tasks[numbered.number] = numbered
+            self._workspace = ws_after
+        return numbered
+
+    def save_task(self, task: Task, *, actor: int, at: dt.datetime, action: str) -> None:
+        """Replace a task with its changed copy; the audit keeps what changed."""
+        old = self._tasks.get(task.number)
+        before = codec.task_to_doc(old) if old else None
+        after = codec.task_to_doc(task)
+        with self.transaction():
+            _put(self.db.table("tasks"), task.number, after)
+            self._audit(actor, at, action, task.number, before, after)
+            self._tasks[task.number] = task
+
+    def update_task(
+        self, number: int, change: Callable[[Task], None], *, actor: int, at: dt.datetime,
+        action: str,
+    ) -> Task:
+        """Apply `change` to a copy of task `number`, store it, and return the stored copy."""
+        old = self._tasks[number]
+        new = copy.copy(old)
+        new.history = list(old.history)
+        change(new)
+        self.save_task(new, actor=actor, at=at, action=action)
+        return new
+
+    def add_meeting(self, meeting: Meeting, *, actor: int, at: dt.datetime) -> Meeting:
+        numbered = copy.copy(meeting)
+        if not numbered.number:
+            numbered.number = max(self._meetings, default=0) + 1
+        doc = codec.meeting_to_doc(numbered)
+        with self.transaction():
+            _put(self.db.table("meetings"), numbered.number, doc)
+            self._audit(actor, at, "meeting", None, None, doc)
+            self._meetings[numbered.number] = numbered
+        return numbered
+
+    def close(self) -> None:
+        self.db.close()
+
+
+def open_workspace_file(path: Any) -> WorkspaceStore:
+    """Open (or create) a workspace's file; CorruptDataFile if it cannot be read."""
+    return WorkspaceStore(TinyDB(path, storage=DurableStorage))
+
+

@@ -1,0 +1,183 @@
+"""Fixtures: a FixedClock, and a harness that drives the real Application with a fake Bot API."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from telegram import Update
+from telegram.ext import Application
+
+from bot.clock import FixedClock
+from bot.settings import Settings
+from handlers.application import build_application
+from handlers.local_api import (
+    Call,
+    Limits,
+    LocalBotAPI,
+    LocalRequest,
+    Member,
+    callback_update,
+    message_update,
+    my_chat_member_update,
+)
+from handlers.services import services
+from store.registry import Registry
+from store.workspace import WorkspaceStore
+from tests.factories import (
+    CHAIR,
+    GROUP_ID,
+    NOW,
+    OTHER_OWNER,
+    OWNER,
+    SECRETARY,
+    STRANGER,
+    seeded_store,
+)
+
+TOKEN = "123456:TEST-TOKEN"
+GROUP_TITLE = "Tổ công tác cải cách TTHC"
+PEOPLE = {
+    SECRETARY: ("Thư", "thuky"),
+    CHAIR: ("Quang", "chutri"),
+    OWNER: ("Nghệ", "nghean"),
+    OTHER_OWNER: ("Tĩnh", None),
+    STRANGER: ("Lạ", "nguoila"),
+}
+
+
+@dataclass
+class Harness:
+    """The real Application wired to an in-process fake Bot API, with a fixed clock.
+
+    ``send`` and ``press`` feed one update through ``Application.process_update`` and return
+    the Bot API calls it caused; an exception inside a handler fails the test unless
+    ``expect_error`` is set.
+    """
+
+    app: Application[Any, Any, Any, Any, Any, Any]
+    api: LocalBotAPI
+    clock: FixedClock
+    data_dir: Path
+    errors: list[BaseException] = field(default_factory=list)
+
+    @property
+    def registry(self) -> Registry:
+        return services(self.app).registry
+
+    @property
+    def store(self) -> WorkspaceStore:
+        """The group's workspace (created on the first update from the group)."""
+        store = self.registry.get(GROUP_ID)
+        assert store is not None, "the group has no workspace yet"
+        return store
+
+    async def _feed(self, update: dict[str, Any], expect_error: bool) -> list[Call]:
+        start = len(self.api.calls)
+        self.errors.clear()
+        await self.app.process_update(Update.de_json(update, self.app.bot))
+        if self.errors and not expect_error:
+            raise self.errors[0]
+        return self.api.calls[start:]
+
+    async def send(self, text: str, *, user: int = SECRETARY, chat: int = GROUP_ID,
+                   reply_to: int | None = None, lang: str = "vi",
+                   expect_error: bool = False) -> list[Call]:
+        """A message from `user` in `chat` (the group by default)."""
+        name, username = PEOPLE.get(user, (f"User {user}", None))
+        update = message_update(
+            self.api, chat_id=chat, user_id=user, text=text, first_name=name,
+            username=username, language_code=lang, reply_to_message_id=reply_to,
+        )
+        return await self._feed(update, expect_error)
+
+    async def press(self, data: str, *, user: int = SECRETARY, chat: int = GROUP_ID,
+                    message_id: int | None = None, expect_error: bool = False) -> list[Call]:
+        """A press on the button carrying `data` (on the latest bot message that has it)."""
+        if message_id is None:
+            message_id = self.message_with_button(data, chat)
+        name, username = PEOPLE.get(user, (f"User {user}", None))
+        update = callback_update(self.api, chat_id=chat, user_id=user, message_id=message_id,
+                                 data=data, first_name=name, username=username)
+        return await self._feed(update, expect_error)
+
+    async def add_bot(self, *, by: int = SECRETARY) -> list[Call]:
+        """The bot is added to the group by `by`."""
+        update = my_chat_member_update(self.api, chat_id=GROUP_ID, user_id=by,
+                                       chat_type="supergroup", title=GROUP_TITLE)
+        return await self._feed(update, False)
+
+    def message_with_button(self, data: str, chat: int = GROUP_ID) -> int:
+        for message in reversed(self.api.messages(chat)):
+            rows = message.get("reply_markup", {}).get("inline_keyboard", [])
+            if any(b.get("callback_data") == data for row in rows for b in row):
+                return int(message["message_id"])
+        raise AssertionError(f"no bot message in {chat} has a button {data!r}")
+
+
+def texts(calls: list[Call], method: str = "sendMessage") -> list[str]:
+    """The texts the bot sent (or edited) in these calls."""
+    return [c.params.get("text", "") for c in calls if c.method == method and c.ok]
+
+
+def buttons_of(call: Call) -> list[tuple[str, str]]:
+    """(label, callback_data) of a sent message's inline keyboard."""
+    markup = call.params.get("reply_markup") or {}
+    rows = markup.get("inline_keyboard", []) if isinstance(markup, dict) else []
+    return [(b["text"], b.get("callback_data", "")) for row in rows for b in row]
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(NOW)
+
+
+def _group_roster() -> list[Member]:
+    return [
+        Member(SECRETARY, PEOPLE[SECRETARY][0], "administrator", username="thuky"),
+        Member(CHAIR, PEOPLE[CHAIR][0], "member", username="chutri"),
+        Member(OWNER, PEOPLE[OWNER][0], "member", username="nghean"),
+        Member(OTHER_OWNER, PEOPLE[OTHER_OWNER][0], "member"),
+        Member(STRANGER, PEOPLE[STRANGER][0], "member", username="nguoila"),
+    ]
+
+
+async def make_harness(data_dir: Path, clock: FixedClock, *, seed: bool) -> Harness:
+    """Build and initialise a harness; `seed` fills the group's workspace with the factories'."""
+    api = LocalBotAPI(TOKEN, limits=Limits.unlimited())
+    api.add_chat(GROUP_ID, "supergroup", GROUP_TITLE, _group_roster())
+    settings = Settings(token=TOKEN, data_dir=data_dir)
+    app = build_application(settings, clock=clock, request=LocalRequest(api), rate_limiter=False)
+    harness = Harness(app=app, api=api, clock=clock, data_dir=data_dir)
+
+    async def collect(update: object, context: Any) -> None:
+        harness.errors.append(context.error)
+
+    app.add_error_handler(collect)
+    if seed:
+        store = services(app).registry.create(GROUP_ID, GROUP_TITLE, lang="vi",
+                                              tz="Asia/Ho_Chi_Minh", at=clock())
+        seeded_store(store)
+    await app.initialize()
+    if app.post_init is not None:
+        await app.post_init(app)
+    return harness
+
+
+@pytest.fixture
+async def harness(tmp_path: Path, clock: FixedClock) -> AsyncIterator[Harness]:
+    """A bot whose group has no workspace yet: the first update creates it."""
+    h = await make_harness(tmp_path / "data", clock, seed=False)
+    yield h
+    await h.app.shutdown()
+
+
+@pytest.fixture
+async def seeded(tmp_path: Path, clock: FixedClock) -> AsyncIterator[Harness]:
+    """A bot whose group workspace holds the standard agencies and members (no tasks)."""
+    h = await make_harness(tmp_path / "data", clock, seed=True)
+    yield h
+    await h.app.shutdown()
