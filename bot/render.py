@@ -35,6 +35,7 @@ def format_day(day: dt.date, lang: str) -> str:
     return format_date(day, _DATE_FORMAT[lang], locale=lang)
 
 
+@lru_cache(maxsize=8192)  # Babel takes ~7 µs a number; status messages show dozens
 def format_number(value: float, lang: str, digits: int = 2) -> str:
     """A number with the language's separators: 1.234,5 in vi, 1,234.5 in en."""
     pattern = "#,##0." + "#" * digits if digits else "#,##0"
@@ -104,6 +105,11 @@ class Renderer:
 
 
 _TAG = re.compile(r"<[^>]+>")
+
+
+def plain_text(html_text: str) -> str:
+    """Telegram HTML as plain text (tags dropped, entities unescaped), for terminals and logs."""
+    return html.unescape(_TAG.sub("", html_text))
 
 
 def visible_length(html_text: str) -> int:

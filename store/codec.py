@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from typing import Any
 
 from bot.model import (
@@ -159,6 +160,17 @@ def task_to_doc(task: Task) -> Doc:
     )
 
 
+def _shared(doc: Doc, key: str) -> str:
+    # Plans, agencies, sources and statuses repeat across thousands of tasks: one copy each,
+    # in the raw document and the domain object alike.
+    value = doc.get(key)
+    if not value:
+        return ""
+    value = sys.intern(value)
+    doc[key] = value
+    return value
+
+
 def task_from_doc(doc: Doc) -> Task:
     deadline = _date(doc["deadline"])
     created_at = _datetime(doc["created_at"])
@@ -167,20 +179,20 @@ def task_from_doc(doc: Doc) -> Task:
     return Task(
         number=doc["number"],
         title=doc["title"],
-        lead=doc["lead"],
+        lead=_shared(doc, "lead"),
         deadline=deadline,
         created_at=created_at,
         created_by=doc.get("created_by", 0),
         deadline_time=dt.time.fromisoformat(deadline_time) if deadline_time else None,
         original_deadline=_date(doc.get("original_deadline")),
-        plan=doc.get("plan", ""),
+        plan=_shared(doc, "plan"),
         coordinators=tuple(doc.get("coordinators", ())),
         responsible=tuple(doc.get("responsible", ())),
-        output=doc.get("output", ""),
-        source=doc.get("source", ""),
+        output=_shared(doc, "output"),
+        source=_shared(doc, "source"),
         meeting=doc.get("meeting"),
         progress=doc.get("progress", 0),
-        status=TaskStatus(doc.get("status", "open")),
+        status=TaskStatus(_shared(doc, "status") or "open"),
         completed_at=_datetime(doc.get("completed_at")),
         history=[history_from_doc(h) for h in doc.get("history", ())],
     )

@@ -69,10 +69,21 @@ class WorkspaceStore:
         self._members = {
             d["user_id"]: codec.member_from_doc(d) for d in self.db.table("members")
         }
-        self._tasks = {d["number"]: codec.task_from_doc(d) for d in self.db.table("tasks")}
+        # Tasks are built on first use: start-up only has to read the files, not convert
+        # every task of every group.
+        self._task_cache: dict[int, Task] | None = None
+        self._sorted: list[Task] | None = None
         self._meetings = {
             d["number"]: codec.meeting_from_doc(d) for d in self.db.table("meetings")
         }
+
+    @property
+    def _tasks(self) -> dict[int, Task]:
+        if self._task_cache is None:
+            self._task_cache = {
+                d["number"]: codec.task_from_doc(d) for d in self.db.table("tasks")
+            }
+        return self._task_cache
 
     # -- reads ----------------------------------------------------------------------------
 
@@ -98,7 +109,11 @@ class WorkspaceStore:
         return self._members.get(user_id)
 
     def tasks(self) -> list[Task]:
-        return [self._tasks[n] for n in sorted(self._tasks)]
+        """Every task, by number (a fresh list; the tasks themselves are shared, not copied)."""
+        if self._sorted is None:
+            tasks = self._tasks
+            self._sorted = [tasks[n] for n in sorted(tasks)]
+        return list(self._sorted)
 
     def task(self, number: int) -> Task | None:
         return self._tasks.get(number)
@@ -138,6 +153,7 @@ class WorkspaceStore:
             self._load()
             raise
         self.revision += 1
+        self._sorted = None
 
     def _audit(
         self, actor: int, at: dt.datetime, action: str, task: int | None, before: Doc | None,

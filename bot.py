@@ -1,0 +1,119 @@
+"""Entry point: `python bot.py` runs dondoc; `python bot.py console` is a terminal chat."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from pathlib import Path
+from typing import Any, TextIO
+from urllib.parse import urlsplit
+
+from bot.render import Renderer, plain_text
+from bot.settings import Settings
+from store.storage import CorruptDataFile
+
+log = logging.getLogger("dondoc")
+
+EXIT_NO_TOKEN = 2
+EXIT_BAD_SETTING = 2
+EXIT_CORRUPT_DATA = 3
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    """`python bot.py` or `python bot.py console [--demo] [--data DIR]`."""
+    parser = argparse.ArgumentParser(
+        prog="bot.py", description="dondoc: the task-chasing assistant of a working group.",
+    )
+    modes = parser.add_subparsers(dest="mode")
+    console = modes.add_parser("console", help="chat with the bot in this terminal")
+    console.add_argument("--demo", action="store_true",
+                         help="fill a throw-away workspace with demo data")
+    console.add_argument("--data", type=Path, default=None,
+                         help="data directory (default: DONDOC_DATA_DIR, or a temporary "
+                              "one with --demo)")
+    return parser.parse_args(argv)
+
+
+def configure_logging(level: str) -> None:
+    """Log to stderr; never at a level where httpx prints request URLs, which hold the token."""
+    try:
+        logging.basicConfig(
+            format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=level.upper(),
+        )
+    except ValueError:
+        logging.basicConfig(level=logging.INFO)
+    for noisy in ("httpx", "httpcore", "apscheduler"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def tell(template: str, lang: str, stream: TextIO | None = None, **values: Any) -> None:
+    """Print a start-up message, from the templates, as plain text."""
+    text = plain_text(Renderer().render(template, lang, **values))
+    print(text, file=stream or sys.stderr)
+
+
+def run_bot(settings: Settings) -> int:
+    """Run until stopped: a webhook when DONDOC_WEBHOOK_URL is set, else long polling."""
+    from telegram import Update
+
+    from handlers.application import build_application
+
+    application = build_application(settings)
+    if settings.webhook_url:
+        # The local server listens on the URL's path: a reverse proxy forwards it unchanged.
+        url_path = urlsplit(settings.webhook_url).path.strip("/")
+        log.info("dondoc: webhook at %s, listening on %s:%s", settings.webhook_url,
+                 settings.webhook_listen, settings.webhook_port)
+        if not settings.webhook_secret:
+            log.warning("DONDOC_WEBHOOK_SECRET is not set: anyone who finds the URL can post "
+                        "updates to the bot")
+        application.run_webhook(
+            listen=settings.webhook_listen, port=settings.webhook_port, url_path=url_path,
+            webhook_url=settings.webhook_url, secret_token=settings.webhook_secret,
+            allowed_updates=Update.ALL_TYPES,
+        )
+    else:
+        log.info("dondoc: long polling, data in %s", settings.data_dir)
+        application.run_polling(allowed_updates=Update.ALL_TYPES)
+    return 0
+
+
+def run_console(settings: Settings, demo: bool, data_dir: Path | None) -> int:
+    """The terminal chat, reading stdin line by line."""
+    from handlers.console import run_console as console_loop
+
+    logging.basicConfig(level=logging.WARNING)
+    try:
+        asyncio.run(console_loop(settings, sys.stdin, sys.stdout, demo_data=demo,
+                                 data_dir=data_dir, echo=not sys.stdin.isatty()))
+    except KeyboardInterrupt:
+        print(file=sys.stdout)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the command line and the settings, then run the bot or the console."""
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    try:
+        settings = Settings.from_env()
+    except ValueError as exc:
+        tell("startup_bad_setting", "vi", error=str(exc))
+        return EXIT_BAD_SETTING
+    try:
+        if args.mode == "console":
+            return run_console(settings, args.demo, args.data)
+        if not settings.token:
+            tell("startup_no_token", settings.default_lang)
+            return EXIT_NO_TOKEN
+        configure_logging(settings.log_level)
+        return run_bot(settings)
+    except CorruptDataFile as exc:
+        tell("startup_corrupt", settings.default_lang, path=str(exc.path.absolute()),
+             reason=exc.reason)
+        return EXIT_CORRUPT_DATA
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,589 @@
+"""The terminal console: chat with the real Application as a chosen user, via a local Bot API."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import logging
+import re
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TextIO
+from zoneinfo import ZoneInfo
+
+from telegram import Update
+from telegram.ext import Application
+
+from bot import demo
+from bot.clock import Clock
+from bot.names import fold
+from bot.render import normalize_lang, plain_text
+from bot.settings import DEFAULT_API_URL, DEFAULT_FILE_URL, Settings
+from handlers.application import build_application
+from handlers.local_api import (
+    Call,
+    Limits,
+    LocalBotAPI,
+    LocalRequest,
+    Member,
+    callback_update,
+    message_update,
+    my_chat_member_update,
+)
+from handlers.services import services
+from store.workspace import WorkspaceStore
+
+log = logging.getLogger(__name__)
+
+# The console never reaches Telegram, so it never needs (or sees) the real token.
+CONSOLE_TOKEN = "1000000000:console"
+BOT_USERNAME = "dondoc_console_bot"
+DEFAULT_GROUP_TITLE = "Tổ công tác cải cách TTHC"
+# Seconds to wait for work a handler left running in the background before the next prompt.
+SETTLE_TIMEOUT = 5.0
+
+_INDENT = "   "
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """Someone the console can type as: one of the cast, or a member of the workspace."""
+
+    key: str  # what to type after ":as", e.g. "hung"
+    user_id: int
+    name: str
+    username: str | None = None
+
+    @property
+    def first(self) -> str:
+        """The given name, which Vietnamese puts last: "Lê Văn Hùng" -> "Hùng"."""
+        return self.name.split()[-1]
+
+
+def _cast() -> tuple[Person, ...]:
+    members = {m.user_id: m for m in demo.MEMBERS}
+    people = []
+    for user_id in (demo.SECRETARY_ID, demo.CHAIR_ID, demo.NGHE_AN_ID, demo.HA_TINH_ID):
+        member = members[user_id]
+        people.append(Person(fold(member.name.split()[-1]), user_id, member.name,
+                             member.username))
+    people.append(Person(fold(demo.STRANGER_NAME.split()[-1]), demo.STRANGER_ID,
+                         demo.STRANGER_NAME))
+    return tuple(people)
+
+
+# Secretary, chair, an owner from Nghệ An, an owner from Hà Tĩnh, a stranger.
+CAST = _cast()
+# Role words also pick a person, in English and Vietnamese.
+_ROLE_WORDS = {
+    demo.SECRETARY_ID: ("secretary", "thuky", "thu ky"),
+    demo.CHAIR_ID: ("chair", "chutri", "chu tri"),
+    demo.NGHE_AN_ID: ("nghean", "nghe an", "owner"),
+    demo.HA_TINH_ID: ("hatinh", "ha tinh"),
+    demo.STRANGER_ID: ("stranger", "nguoila", "nguoi la"),
+}
+
+
+class _NotifyingRequest(LocalRequest):
+    """The local transport, telling the console after each call (jobs send at any time)."""
+
+    def __init__(self, api: LocalBotAPI) -> None:
+        super().__init__(api)
+        self.after_call: Callable[[], None] | None = None
+
+    async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        try:
+            return await super().do_request(*args, **kwargs)
+        finally:
+            if self.after_call is not None:
+                self.after_call()
+
+
+@dataclass(slots=True)
+class _PendingReply:
+    """A ForceReply the bot sent: the next plain line in that chat answers it."""
+
+    message_id: int
+    user_id: int | None  # the person it asks, when it is selective
+
+
+class Console:
+    """A terminal chat with the Application: lines in, the bot's messages out as plain text."""
+
+    def __init__(
+        self, application: Application[Any, Any, Any, Any, Any, Any], api: LocalBotAPI,
+        out: TextIO, *, demo_data: bool = False, temporary: bool = False,
+    ) -> None:
+        self.application = application
+        self.api = api
+        self.out = out
+        self.demo_data = demo_data
+        self.temporary = temporary
+        svc = services(application)
+        self.registry = svc.registry
+        self.lang = normalize_lang(svc.settings.default_lang)
+        self.group_id, self.group_title = self._choose_group()
+        self.person = CAST[0]
+        self.in_group = True
+        self._seen = 0
+        self._pending: dict[int, _PendingReply] = {}
+        self._busy = True  # until started: start-up output is shown with the help
+
+    @classmethod
+    def build(
+        cls, settings: Settings, out: TextIO, *, demo_data: bool = False,
+        data_dir: Path | None = None, clock: Clock | None = None, temporary: bool = False,
+    ) -> Console:
+        """A console on its own local Bot API; CorruptDataFile if the data cannot be read."""
+        settings = dataclasses.replace(
+            settings, token=CONSOLE_TOKEN, api_url=DEFAULT_API_URL, file_url=DEFAULT_FILE_URL,
+            webhook_url=None, data_dir=data_dir or settings.data_dir,
+        )
+        # Message dates follow the bot's clock, so a fixed clock gives a repeatable transcript.
+        bot_clock = clock
+        api = LocalBotAPI(
+            CONSOLE_TOKEN, username=BOT_USERNAME, first_name="dondoc",
+            limits=Limits.unlimited(),
+            wall_clock=(lambda: bot_clock().timestamp()) if bot_clock else time.time,
+        )
+        request = _NotifyingRequest(api)
+        # No rate limiter: it would pause the console between messages for nothing.
+        application = build_application(
+            settings, clock=clock, request=request, rate_limiter=False,
+        )
+        console = cls(application, api, out, demo_data=demo_data, temporary=temporary)
+        request.after_call = console._after_api_call
+        return console
+
+    # -- start and stop ---------------------------------------------------------------------
+
+    def _choose_group(self) -> tuple[int, str]:
+        if self.demo_data:
+            return demo.DEMO_CHAT_ID, demo.DEMO_TITLE
+        existing = sorted(self.registry.all(), key=lambda s: s.workspace.title.casefold())
+        if existing:
+            return existing[0].workspace.chat_id, existing[0].workspace.title
+        return demo.DEMO_CHAT_ID, DEFAULT_GROUP_TITLE
+
+    async def start(self, *, run_jobs: bool = True) -> None:
+        """Start the Application as run_polling would, fill the demo, and print the help.
+
+        `run_jobs` starts the job queue (reminders, conversation time-outs) on the real
+        clock, so their messages appear at any time; tests leave it off to stay deterministic.
+        """
+        await self.application.initialize()
+        post_init = self.application.post_init
+        if post_init is not None:
+            try:
+                await post_init(self.application)
+            except Exception:  # the console stays usable; the log says why
+                log.exception("start-up hooks failed")
+        if run_jobs:
+            await self.application.start()
+        for person in CAST:
+            self.api.add_user(person.user_id, person.name, username=person.username,
+                              language_code="vi")
+        chat_type = "supergroup" if str(self.group_id).startswith("-100") else "group"
+        self.api.add_chat(
+            self.group_id, chat_type, self.group_title, bot_status="administrator",
+            members=[
+                Member(p.user_id, p.name, "creator" if p.user_id == demo.SECRETARY_ID
+                       else "member", p.username)
+                for p in CAST
+            ],
+        )
+        if self.demo_data:
+            self._install_demo()
+        if self.store is None:
+            # As in Telegram: the group's creator adds the bot, which then greets the group.
+            await self._feed(my_chat_member_update(
+                self.api, chat_id=self.group_id, user_id=CAST[0].user_id, chat_type=chat_type,
+                title=self.group_title, first_name=CAST[0].name, username=CAST[0].username,
+                new_status="administrator",
+            ))
+        self._say("console_help", **self._help_values())
+        self._report()
+        self._busy = False
+
+    def _after_api_call(self) -> None:
+        # Called inside the request; show its effect once the caller has its answer.
+        asyncio.get_running_loop().call_soon(self.report_in_background)
+
+    def _install_demo(self) -> None:
+        if self.registry.get(demo.DEMO_CHAT_ID) is not None:
+            self._say("console_problem", reason="demo_exists")
+            return
+        now = services(self.application).clock()
+        built = demo.build_demo(now.astimezone(ZoneInfo(demo.DEMO_TZ)).date())
+        ws = built.workspace
+        store = self.registry.create(ws.chat_id, ws.title, lang=ws.lang, tz=ws.tz, at=now,
+                                     actor=demo.SECRETARY_ID)
+        demo.install_demo(store, built, at=now)
+
+    async def close(self) -> None:
+        """Shut the Application down as run_polling would at exit."""
+        if self.application.running:
+            await self.application.stop()
+        await self.application.shutdown()
+        post_shutdown = self.application.post_shutdown
+        if post_shutdown is not None:
+            await post_shutdown(self.application)
+
+    # -- one line of input ------------------------------------------------------------------
+
+    @property
+    def store(self) -> WorkspaceStore | None:
+        return self.registry.get(self.group_id)
+
+    @property
+    def chat_id(self) -> int:
+        return self.group_id if self.in_group else self.person.user_id
+
+    def prompt(self) -> str:
+        """What the console shows before each line: who is typing, and where."""
+        return self._render("console_prompt", person=self.person, in_group=self.in_group) + "> "
+
+    async def handle(self, line: str) -> bool:
+        """Act on one line typed by the user; False when the user asked to quit."""
+        text = line.strip()
+        if not text:
+            return True
+        if text.startswith(":"):
+            return self._console_command(text[1:])
+        self._busy = True
+        try:
+            if re.fullmatch(r"#\s*\d+", text):
+                await self._press(int(text[1:].strip()))
+            else:
+                await self._send(text)
+        finally:
+            self._busy = False
+        self._report()
+        return True
+
+    def report_in_background(self) -> None:
+        """Show what the bot sent on its own (a job) while the user was at the prompt."""
+        if self._busy or self._seen == len(self.api.calls):
+            return
+        if not self._report(quiet=True):
+            return
+        self.out.write(self.prompt())
+        self.out.flush()
+
+    def _console_command(self, text: str) -> bool:
+        word, _, arg = text.strip().partition(" ")
+        word, arg = fold(word), arg.strip()
+        if word in ("quit", "q", "exit", "thoat"):
+            return False
+        if word in ("help", "h", "?", "trogiup"):
+            self._say("console_help", **self._help_values())
+        elif word in ("who", "toila"):
+            self._who()
+        elif word == "as":
+            person = self._find_person(arg)
+            if person is None:
+                self._say("console_problem", reason="unknown_person", value=arg)
+            else:
+                self.person = person
+                self.api.add_user(person.user_id, person.name, username=person.username,
+                                  language_code="vi")
+                self._who()
+        elif word == "in":
+            where = fold(arg)
+            if where in ("group", "g", "nhom"):
+                self.in_group = True
+            elif where in ("private", "p", "rieng"):
+                self.in_group = False
+            else:
+                self._say("console_problem", reason="bad_chat")
+                return True
+            self._who()
+        else:
+            self._say("console_problem", reason="unknown_command", value=":" + text)
+        return True
+
+    def _find_person(self, query: str) -> Person | None:
+        wanted = fold(query)
+        if not wanted:
+            return None
+        if wanted.isdigit():
+            index = int(wanted) - 1
+            return CAST[index] if 0 <= index < len(CAST) else None
+        for person in CAST:
+            if wanted in (person.key, fold(person.name), *_ROLE_WORDS[person.user_id]):
+                return person
+        # Real data has its own members: anyone whose name contains the words typed.
+        store = self.store
+        members = store.members() if store else []
+        found = [m for m in members if all(w in fold(m.name).split() for w in wanted.split())]
+        if len(found) == 1:
+            member = found[0]
+            return Person(fold(member.name.split()[-1]), member.user_id, member.name,
+                          member.username)
+        return None
+
+    async def _send(self, text: str) -> None:
+        chat_id = self.chat_id
+        reply_to = None
+        pending = self._pending.get(chat_id)
+        if pending is not None and pending.user_id in (None, self.person.user_id):
+            # Whatever the asked person types next closes the question; a command is not
+            # an answer (it is how one leaves a wizard: /huy).
+            del self._pending[chat_id]
+            if not text.startswith("/"):
+                reply_to = pending.message_id
+        try:
+            update = self._message(chat_id, text, reply_to)
+        except ValueError:
+            # The question was deleted meanwhile: the line goes as a plain message.
+            update = self._message(chat_id, text, None)
+        await self._feed(update)
+
+    def _message(self, chat_id: int, text: str, reply_to: int | None) -> dict[str, Any]:
+        return message_update(
+            self.api, chat_id=chat_id, user_id=self.person.user_id, text=text,
+            first_name=self.person.name, username=self.person.username, language_code="vi",
+            reply_to_message_id=reply_to,
+        )
+
+    async def _press(self, number: int) -> None:
+        found = self._last_buttons()
+        if found is None:
+            self._say("console_problem", reason="no_buttons")
+            return
+        message_id, buttons = found
+        if not 1 <= number <= len(buttons):
+            self._say("console_problem", reason="bad_button", value=number, count=len(buttons))
+            return
+        button = buttons[number - 1]
+        if "callback_data" not in button:
+            if "url" in button:
+                self._line("🔗 " + button["url"])
+            else:
+                self._say("console_problem", reason="not_pressable", value=button["text"])
+            return
+        await self._feed(callback_update(
+            self.api, chat_id=self.chat_id, user_id=self.person.user_id,
+            message_id=message_id, data=button["callback_data"], first_name=self.person.name,
+            username=self.person.username,
+        ))
+
+    def _last_buttons(self) -> tuple[int, list[dict[str, Any]]] | None:
+        """The newest bot message in this chat that has inline buttons, and its buttons."""
+        try:
+            messages = self.api.messages(self.chat_id)
+        except KeyError:  # a private chat not opened yet
+            return None
+        for message in reversed(messages):
+            buttons = _buttons(message.get("reply_markup"))
+            if buttons:
+                return message["message_id"], buttons
+        return None
+
+    async def _feed(self, data: dict[str, Any]) -> None:
+        """Hand one update to the Application and wait until it is fully handled."""
+        before = asyncio.all_tasks()
+        await self.application.process_update(Update.de_json(data, self.application.bot))
+        await self._settle(before)
+
+    async def _settle(self, before: set[asyncio.Task[Any]]) -> None:
+        # Handlers may leave work running (non-blocking handlers, application.create_task);
+        # its messages belong to this turn, so wait for it, but never forever. Tasks that
+        # were running before the turn (the job queue, the update fetcher) are not its work.
+        current = asyncio.current_task()
+        for _ in range(10):
+            started = {t for t in asyncio.all_tasks() - before if t is not current}
+            waiting = {t for t in started if not t.done()}
+            if not waiting:
+                return
+            _, pending = await asyncio.wait(waiting, timeout=SETTLE_TIMEOUT)
+            if pending:
+                return
+
+    # -- output ------------------------------------------------------------------------------
+
+    def _render(self, template: str, **values: Any) -> str:
+        renderer = services(self.application).renderer
+        return plain_text(renderer.render(template, self.lang, **values))
+
+    def _say(self, template: str, **values: Any) -> None:
+        values.setdefault("value", "")
+        values.setdefault("count", 0)
+        self._line(self._render(template, **values))
+
+    def _line(self, text: str) -> None:
+        self.out.write(text + "\n")
+        self.out.flush()
+
+    def _people_values(self, person: Person) -> dict[str, Any]:
+        store = self.store
+        member = store.member(person.user_id) if store else None
+        agency = store.agency(member.agency) if store and member and member.agency else None
+        return {
+            "key": person.key, "first": person.first, "name": person.name,
+            "role": member.role.value if member else None,
+            "agency": agency.name if agency else None,
+        }
+
+    def _help_values(self) -> dict[str, Any]:
+        cast = [
+            {"number": index, **self._people_values(person)}
+            for index, person in enumerate(CAST, start=1)
+        ]
+        return {
+            "cast": cast, "group_title": self.group_title,
+            "data_dir": str(self.registry.data_dir), "temporary": self.temporary,
+        }
+
+    def _who(self) -> None:
+        self._say("console_who", person=self._people_values(self.person),
+                  in_group=self.in_group, group_title=self.group_title)
+
+    def _report(self, *, quiet: bool = False) -> bool:
+        """Print what the bot did since the last report; whether there was anything to show.
+
+        `quiet`: the user is at the prompt, so start on a fresh line, and only if needed.
+        """
+        calls = self.api.calls[self._seen:]
+        self._seen += len(calls)
+        shown = [call for call in calls if self._visible(call)]
+        if shown and quiet:
+            self.out.write("\n")
+        for call in shown:
+            self._show(call)
+        return bool(shown)
+
+    @staticmethod
+    def _visible(call: Call) -> bool:
+        if call.error is not None:
+            # Expected refusals too (a user who never opened a private chat): the log has them.
+            log.info("Bot API refused %s: %s", call.method, call.error.description)
+            return False
+        method = call.method.lower()
+        return call.processed and (
+            method in ("sendmessage", "sendphoto", "senddocument", "deletemessage")
+            or (method.startswith("editmessage") and isinstance(call.result, dict))
+            or (method == "answercallbackquery" and bool(call.params.get("text")))
+        )
+
+    def _show(self, call: Call) -> None:
+        method = call.method.lower()
+        result = call.result
+        if method in ("sendmessage", "sendphoto", "senddocument"):
+            self._show_message(result, "🤖", call.params)
+            self._remember_question(result, call.params)
+        elif method.startswith("editmessage") and isinstance(result, dict):
+            self._show_message(result, "✎", call.params)
+        elif method == "answercallbackquery" and call.params.get("text"):
+            mark = "⚠" if call.params.get("show_alert") else "💬"
+            self._line(f"{mark} {call.params['text']}")
+        elif method == "deletemessage":
+            self._line(f"🗑 #{call.params.get('message_id')}")
+
+    def _show_message(self, message: dict[str, Any], mark: str, params: dict[str, Any]) -> None:
+        chat = message.get("chat", {})
+        if chat.get("id") != self.chat_id:
+            # A message elsewhere (a reminder in someone's private chat): say where it went.
+            where = chat.get("title") or chat.get("first_name") or str(chat.get("id"))
+            self._line(f"→ {where}")
+        lines: list[str] = []
+        for media in ("photo", "document"):
+            if media in message:
+                upload = params.get(media)
+                name = getattr(upload, "filename", None) or message.get("document", {}).get(
+                    "file_name", media)
+                lines.append(("🖼 " if media == "photo" else "📎 ") + str(name))
+        text = message.get("text") or message.get("caption") or ""
+        lines.extend(text.split("\n") if text else [])
+        buttons = _button_rows(message.get("reply_markup"))
+        first, *rest = lines or [""]
+        self._line(f"{mark} {first}")
+        for line in rest:
+            self._line(_INDENT + line if line else "")
+        if buttons:
+            self._line(_INDENT + ("\n" + _INDENT).join(buttons))
+
+    def _remember_question(self, message: dict[str, Any], params: dict[str, Any]) -> None:
+        markup = params.get("reply_markup")
+        if not isinstance(markup, dict) or not markup.get("force_reply"):
+            return
+        asked = None
+        if markup.get("selective"):
+            asked = message.get("reply_to_message", {}).get("from", {}).get("id")
+        self._pending[message["chat"]["id"]] = _PendingReply(message["message_id"], asked)
+
+
+def _buttons(markup: Any) -> list[dict[str, Any]]:
+    if not isinstance(markup, dict):
+        return []
+    return [b for row in markup.get("inline_keyboard", []) for b in row]
+
+
+def _button_rows(markup: Any) -> list[str]:
+    """Inline keyboard rows as "[1] label  [2] label", numbered across the whole keyboard."""
+    if not isinstance(markup, dict):
+        return []
+    rows, number = [], 0
+    for row in markup.get("inline_keyboard", []):
+        labels = []
+        for button in row:
+            number += 1
+            labels.append(f"[{number}] {button.get('text', '')}")
+        rows.append("  ".join(labels))
+    return rows
+
+
+@contextlib.contextmanager
+def _data_dir(demo_data: bool, data_dir: Path | None) -> Iterator[tuple[Path | None, bool]]:
+    """The data directory to use, and whether it is a throw-away one."""
+    if data_dir is not None or not demo_data:
+        yield data_dir, False
+        return
+    # The demo never touches real data: it lives in a directory removed on exit.
+    with tempfile.TemporaryDirectory(prefix="dondoc-demo-") as tmp:
+        yield Path(tmp), True
+
+
+def _read_lines(stdin: TextIO, loop: asyncio.AbstractEventLoop,
+                lines: asyncio.Queue[str | None]) -> None:
+    """Feed stdin's lines to the event loop; None at the end of input."""
+    for line in iter(stdin.readline, ""):
+        loop.call_soon_threadsafe(lines.put_nowait, line)
+    loop.call_soon_threadsafe(lines.put_nowait, None)
+
+
+async def run_console(
+    settings: Settings, stdin: TextIO, out: TextIO, *, demo_data: bool = False,
+    data_dir: Path | None = None, clock: Clock | None = None, echo: bool = False,
+    run_jobs: bool = True,
+) -> None:
+    """Read lines from `stdin` until EOF or :quit; CorruptDataFile if the data is unreadable."""
+    with _data_dir(demo_data, data_dir) as (chosen, temporary):
+        console = Console.build(settings, out, demo_data=demo_data, data_dir=chosen,
+                                clock=clock, temporary=temporary)
+        loop = asyncio.get_running_loop()
+        try:
+            await console.start(run_jobs=run_jobs)
+            lines: asyncio.Queue[str | None] = asyncio.Queue()
+            # stdin is read in a daemon thread so that the loop keeps running jobs while the
+            # user thinks, and so that Ctrl-C or the end of the program never waits on it.
+            threading.Thread(target=_read_lines, args=(stdin, loop, lines), daemon=True,
+                             name="console-stdin").start()
+            while True:
+                out.write(console.prompt())
+                out.flush()
+                line = await lines.get()
+                if line is None:
+                    out.write("\n")
+                    break
+                if echo:
+                    out.write(line if line.endswith("\n") else line + "\n")
+                if not await console.handle(line):
+                    break
+        finally:
+            await console.close()

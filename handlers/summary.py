@@ -1,0 +1,208 @@
+"""The chair's summary in chat: /summary (/tomtat) sends a short message, a chart and a .docx.
+
+Arguments: none (since the last meeting), "all", "meeting 5" / "phiên 5", a day range
+"1/7/2024-31/7/2024", or a plan's name. Buttons: `sum:plan:<plan key>` when a plan name
+matched several, `sum:mtg:<n>` for a meeting's report (also under a meeting's card).
+Each summary's time is kept per scope in the workspace's "summaries" table, so the next one
+can say what was newly completed and newly overdue since.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import html
+import logging
+from typing import Any
+
+from telegram import InputFile, Update
+from telegram.constants import ChatAction, ParseMode
+from telegram.error import TelegramError
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+from tinydb import Query
+
+from bot import reports
+from bot.chart import MAX_BARS as CHART_BARS
+from bot.chart import parse_chart_text, render_chart
+from bot.permissions import Action
+from bot.render import Renderer
+from bot.report_doc import build_docx, parse_blocks
+from bot.summary import Kind, Period, Request, RequestError, Summary, parse_request, period_for
+from bot.summary import summarize as compute
+from handlers.common import Ctx, Scope, buttons, command_args, render, reply, require, resolve, send
+from store.workspace import WorkspaceStore
+
+log = logging.getLogger(__name__)
+
+PREFIX = "sum"
+PICK_MAX = 8  # plans or meetings offered as buttons
+_TABLE = "summaries"  # one document per scope: when its last summary was made
+
+
+def _scope_key(period: Period) -> str:
+    """Which earlier summary a new one is compared with: the same kind, plan or meeting."""
+    if period.kind is Kind.PLAN:
+        return f"plan:{reports.plan_key(period.plan)}"
+    if period.kind is Kind.MEETING and period.meeting is not None:
+        return f"meeting:{period.meeting.number}"
+    if period.kind is Kind.RANGE:
+        return f"range:{period.start}:{period.end}"
+    # "Since the last meeting" and "everything" describe the same tasks.
+    return "all"
+
+
+def _previous(store: WorkspaceStore, key: str) -> dt.datetime | None:
+    doc = store.table(_TABLE).get(Query().scope == key)
+    if not isinstance(doc, dict):
+        return None
+    try:
+        return dt.datetime.fromisoformat(doc["at"])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def _remember(store: WorkspaceStore, key: str, summary: Summary, user_id: int) -> None:
+    store.table(_TABLE).upsert(
+        {"scope": key, "at": summary.made_at.isoformat(), "by": user_id}, Query().scope == key,
+    )
+
+
+def _pairs(text: str) -> dict[str, str]:
+    """"key: value" lines of a small template (captions, file names) as a dict."""
+    pairs = (line.partition(":") for line in html.unescape(text).splitlines())
+    return {key.strip(): value.strip() for key, _, value in pairs if value.strip()}
+
+
+def build_files(renderer: Renderer, lang: str, summary: Summary, **values: Any
+                ) -> tuple[bytes, bytes]:
+    """The chart (PNG) and the report (DOCX) of a summary; CPU work, run off the event loop."""
+    rows = [(row.label, row.tally) for row in summary.by_agency]
+    chart_text = parse_chart_text(renderer.render(
+        "summary_chart", lang, summary=summary, hidden=max(len(rows) - CHART_BARS, 0), **values,
+    ))
+    png = render_chart(rows, chart_text)
+    blocks = parse_blocks(renderer.render("summary_document", lang, summary=summary, **values))
+    return png, build_docx(blocks, png)
+
+
+async def summary(update: Update, context: Ctx) -> None:
+    """`/summary [plan | meeting 5 | 1/7/2024-31/7/2024 | all]`: message, chart, document."""
+    scope = await resolve(update, context)
+    if not await require(update, context, scope, Action.SUMMARY):
+        return
+    store = scope.store
+    assert store is not None
+    text = command_args(update)
+    try:
+        request = parse_request(text, today=scope.today)
+    except RequestError as exc:
+        await reply(update, context, scope, "summary_error", reason=exc.reason, given=exc.text)
+        return
+    plan = ""
+    if request.kind is Kind.PLAN:
+        names = reports.plans(store.tasks())
+        found = reports.match_plans(request.plan_query, names)
+        if len(found) != 1:
+            rows = [[(p[:60], f"{PREFIX}:plan:{reports.plan_key(p)}")]
+                    for p in (found or names)[:PICK_MAX]]
+            await reply(update, context, scope, "summary_pick_plan",
+                        buttons(rows) if rows else None, given=request.plan_query,
+                        found=found, plans=names)
+            return
+        plan = found[0]
+    if request.kind is Kind.MEETING and store.meeting(request.meeting or 0) is None:
+        await _meeting_missing(update, context, scope, str(request.meeting))
+        return
+    await deliver(update, context, scope, request, plan)
+
+
+async def _meeting_missing(update: Update, context: Ctx, scope: Scope, given: str) -> None:
+    assert scope.store is not None
+    meetings = scope.store.meetings()
+    label = _pairs(render(scope, "summary_buttons"))["meeting"]
+    rows = [[(label.replace("{n}", str(m.number)), f"{PREFIX}:mtg:{m.number}")]
+            for m in meetings[-PICK_MAX:][::-1]]
+    await reply(update, context, scope, "summary_error", buttons(rows) if rows else None,
+                reason="meeting_unknown", given=given, meetings=meetings)
+
+
+async def deliver(update: Update, context: Ctx, scope: Scope, request: Request,
+                  plan: str = "") -> None:
+    """Compute the summary, then send the message, the chart and the document."""
+    store = scope.store
+    assert store is not None
+    await _uploading(context, scope.chat_id)
+    period = period_for(request, meetings=store.meetings(), today=scope.today, plan=plan)
+    key = _scope_key(period)
+    result = compute(
+        store.tasks(), period=period, now=scope.now, tz=scope.tz, agencies=store.agencies(),
+        members=store.members(), previous_summary=_previous(store, key),
+    )
+    await send(context, scope.chat_id, render(scope, "summary_message", summary=result))
+    if not result.empty:
+        await _send_files(context, scope, result)
+    _remember(store, key, result, scope.user_id)
+
+
+async def _uploading(context: Ctx, chat_id: int) -> None:
+    try:
+        await context.bot.send_chat_action(chat_id, ChatAction.UPLOAD_DOCUMENT)
+    except TelegramError as exc:  # a missing "typing" hint must not stop the summary
+        log.info("could not show the upload action in %s: %s", chat_id, exc)
+
+
+async def _send_files(context: Ctx, scope: Scope, result: Summary) -> None:
+    assert scope.store is not None
+    values = {"workspace": scope.store.workspace, "tz": scope.tz, "now": scope.now,
+              "today": scope.today}
+    renderer = scope.services.renderer
+    try:
+        png, docx = await asyncio.get_running_loop().run_in_executor(
+            None, lambda: build_files(renderer, scope.lang, result, **values),
+        )
+    except Exception:  # the message is out: say the files failed, and keep going
+        log.exception("could not build the summary's chart or document")
+        await send(context, scope.chat_id, render(scope, "summary_files_failed"))
+        return
+    names = _pairs(render(scope, "summary_files", summary=result))
+    stem = names.get("file", "summary")
+    await context.bot.send_photo(
+        scope.chat_id, InputFile(png, filename=f"{stem}.png"), caption=names.get("photo"),
+        parse_mode=ParseMode.HTML,
+    )
+    await _uploading(context, scope.chat_id)
+    await context.bot.send_document(
+        scope.chat_id, InputFile(docx, filename=f"{stem}.docx"), caption=names.get("document"),
+        parse_mode=ParseMode.HTML,
+    )
+
+
+async def on_button(update: Update, context: Ctx) -> None:
+    """A plan or meeting button: the summary of that plan or meeting."""
+    query = update.callback_query
+    assert query is not None
+    await query.answer()
+    _, action, *args = (query.data or "").split(":")
+    scope = await resolve(update, context)
+    if not await require(update, context, scope, Action.SUMMARY):
+        return
+    store = scope.store
+    assert store is not None
+    arg = args[0] if args else ""
+    if action == "plan":
+        plan = next((p for p in reports.plans(store.tasks()) if reports.plan_key(p) == arg),
+                    None)
+        if plan is None:
+            await reply(update, context, scope, "summary_error", reason="plan_gone", given="")
+            return
+        await deliver(update, context, scope, Request(kind=Kind.PLAN, plan_query=plan), plan)
+    elif action == "mtg" and arg.isdigit() and store.meeting(int(arg)) is not None:
+        await deliver(update, context, scope, Request(kind=Kind.MEETING, meeting=int(arg)))
+    else:
+        await _meeting_missing(update, context, scope, arg)
+
+
+def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Add /summary (/tomtat) and its buttons."""
+    application.add_handler(CommandHandler(["summary", "tomtat"], summary))
+    application.add_handler(CallbackQueryHandler(on_button, pattern=rf"^{PREFIX}:"))

@@ -1,0 +1,425 @@
+"""The terminal console: lines in, the bot's messages out as text, buttons pressed by number."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from telegram import ForceReply, Update
+from telegram.ext import (
+    ApplicationHandlerStop,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from bot import demo
+from bot.clock import FixedClock
+from bot.settings import Settings
+from handlers.common import buttons
+from handlers.console import CAST, Console, run_console
+from tests.factories import NOW
+
+Ctx = ContextTypes.DEFAULT_TYPE
+
+
+async def _show_buttons(update: Update, context: Ctx) -> None:
+    """Test command: a message in HTML with three buttons on two rows."""
+    assert update.effective_chat is not None
+    await context.bot.send_message(
+        update.effective_chat.id,
+        "<b>Chọn</b> A &amp; B",
+        parse_mode="HTML",
+        reply_markup=buttons([[("Một", "t:1"), ("Hai", "t:2")], [("Ba", "t:3")]]),
+    )
+    raise ApplicationHandlerStop
+
+
+async def _pressed(update: Update, context: Ctx) -> None:
+    """Test callback: edit the message to say which button and who pressed it."""
+    query = update.callback_query
+    assert query is not None
+    await query.answer(f"ok {query.data}")
+    await query.edit_message_text(f"Đã bấm {query.data} bởi {query.from_user.id}")
+    raise ApplicationHandlerStop
+
+
+async def _ask(update: Update, context: Ctx) -> None:
+    """Test command: ask a question that wants a reply."""
+    assert update.effective_chat is not None
+    await context.bot.send_message(
+        update.effective_chat.id, "Tên nhiệm vụ?", reply_markup=ForceReply(selective=False)
+    )
+    raise ApplicationHandlerStop
+
+
+async def _ask_me(update: Update, context: Ctx) -> None:
+    """Test command: ask only the sender (a selective ForceReply in reply to his message)."""
+    assert update.effective_message is not None
+    await update.effective_message.reply_text("Hạn?", reply_markup=ForceReply(selective=True))
+    raise ApplicationHandlerStop
+
+
+async def _echo_reply(update: Update, context: Ctx) -> None:
+    """Test fallback: say whether the message was a reply, and to what."""
+    message = update.effective_message
+    assert message is not None and message.text is not None
+    if message.text.startswith("/"):
+        return
+    replied = message.reply_to_message.message_id if message.reply_to_message else None
+    await message.reply_text(f"nhận «{message.text}», trả lời tin {replied}")
+    raise ApplicationHandlerStop
+
+
+def _take(out: io.StringIO) -> str:
+    text = out.getvalue()
+    out.seek(0)
+    out.truncate()
+    return text
+
+
+def _typed(con: Console, chat_id: int) -> list[dict[str, Any]]:
+    """The messages people (not the bot) sent in a chat, oldest first."""
+    return [
+        m for m in con.api.messages(chat_id, from_bot=False) if m["from"]["id"] != con.api.bot_id
+    ]
+
+
+def _build(data_dir: Path, *, demo_data: bool = True) -> tuple[Console, io.StringIO]:
+    out = io.StringIO()
+    console = Console.build(
+        Settings(), out, demo_data=demo_data, data_dir=data_dir, clock=FixedClock(NOW)
+    )
+    app = console.application
+    app.add_handler(CommandHandler("buttons", _show_buttons), group=-1)
+    app.add_handler(CommandHandler("ask", _ask), group=-1)
+    app.add_handler(CommandHandler("askme", _ask_me), group=-1)
+    app.add_handler(CallbackQueryHandler(_pressed, pattern=r"^t:"), group=-1)
+    app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, _echo_reply), group=-1)
+    return console, out
+
+
+@pytest.fixture
+async def console(tmp_path: Path) -> AsyncIterator[tuple[Console, io.StringIO]]:
+    built, out = _build(tmp_path / "data")
+    await built.start(run_jobs=False)
+    yield built, out
+    await built.close()
+
+
+async def test_start_prints_the_help_and_the_vietnamese_cast(
+    console: tuple[Console, io.StringIO],
+) -> None:
+    _, out = console
+    text = _take(out)
+    assert ":as" in text and "#2" in text and ":quit" in text
+    for first, name in [
+        ("Hoa", "Nguyễn Thị Hoa"),
+        ("Quang", "Trần Minh Quang"),
+        ("Hùng", "Lê Văn Hùng"),
+        ("Lan", "Phạm Thị Lan"),
+        ("Nam", "Đỗ Văn Nam"),
+    ]:
+        assert f"{first} — {name}" in text
+    assert "UBND tỉnh Nghệ An" in text and "UBND tỉnh Hà Tĩnh" in text
+
+
+async def test_the_cast_is_secretary_chair_two_owners_and_a_stranger() -> None:
+    assert [p.user_id for p in CAST] == [
+        demo.SECRETARY_ID,
+        demo.CHAIR_ID,
+        demo.NGHE_AN_ID,
+        demo.HA_TINH_ID,
+        demo.STRANGER_ID,
+    ]
+    assert [p.key for p in CAST] == ["hoa", "quang", "hung", "lan", "nam"]
+
+
+async def test_a_command_shows_the_bots_answer_as_plain_text(
+    console: tuple[Console, io.StringIO],
+) -> None:
+    con, out = console
+    _take(out)
+    assert await con.handle("/status")
+    text = _take(out)
+    sent = con.api.texts(demo.DEMO_CHAT_ID)
+    assert sent, "the bot answered nothing"
+    assert text.startswith("🤖 ")
+    for line in sent[-1].splitlines():
+        assert line.strip() in text
+    assert "<" not in text.replace("<<", "")
+
+
+async def test_buttons_are_numbered_across_rows_and_html_is_stripped(
+    console: tuple[Console, io.StringIO],
+) -> None:
+    con, out = console
+    _take(out)
+    await con.handle("/buttons")
+    assert _take(out) == "🤖 Chọn A & B\n   [1] Một  [2] Hai\n   [3] Ba\n"
+
+
+async def test_pressing_a_button_by_number_sends_its_callback(
+    console: tuple[Console, io.StringIO],
+) -> None:
+    con, out = console
+    await con.handle("/buttons")
+    _take(out)
+    await con.handle("#3")
+    text = _take(out)
+    assert f"✎ Đã bấm t:3 bởi {demo.SECRETARY_ID}" in text
+    assert "💬 ok t:3" in text
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("#4", "Không có nút số 4; tin nhắn gần nhất có 3 nút: gõ #1 đến #3."),
+        ("#0", "Không có nút số 0"),
+    ],
+)
+async def test_a_button_number_out_of_range_is_explained(
+    console: tuple[Console, io.StringIO],
+    line: str,
+    expected: str,
+) -> None:
+    con, out = console
+    await con.handle("/buttons")
+    _take(out)
+    await con.handle(line)
+    assert expected in _take(out)
+
+
+async def test_pressing_before_any_buttons_says_what_to_type(
+    console: tuple[Console, io.StringIO],
+) -> None:
+    con, out = console
+    _take(out)
+    await con.handle("#1")
+    assert "Chưa có tin nhắn nào có nút" in _take(out)
+
+
+@pytest.mark.parametrize(
+    ("typed", "user_id"),
+    [
+        ("hung", demo.NGHE_AN_ID),
+        ("Hùng", demo.NGHE_AN_ID),
+        ("3", demo.NGHE_AN_ID),
+        ("lan", demo.HA_TINH_ID),
+        ("chair", demo.CHAIR_ID),
+        ("thuky", demo.SECRETARY_ID),
+        ("Đỗ Văn Nam", demo.STRANGER_ID),
+        ("stranger", demo.STRANGER_ID),
+        ("Vũ Thị Mai", 1006),  # not in the cast, but a member of the workspace
+    ],
+)
+async def test_switching_user_changes_who_sends(
+    console: tuple[Console, io.StringIO],
+    typed: str,
+    user_id: int,
+) -> None:
+    con, _ = console
+    await con.handle(f":as {typed}")
+    await con.handle("xin chào")
+    assert _typed(con, demo.DEMO_CHAT_ID)[-1]["from"]["id"] == user_id
+
+
+async def test_switching_user_says_who_and_changes_the_prompt(
+    console: tuple[Console, io.StringIO],
+) -> None:
+    con, out = console
+    _take(out)
+    await con.handle(":as hung")
+    assert _take(out).startswith("Bạn là Lê Văn Hùng, thành viên (UBND tỉnh Nghệ An), đang ở nhóm")
+    assert con.prompt() == "Hùng@nhóm> "
+    await con.handle(":as nam")
+    assert "Đỗ Văn Nam, chưa là thành viên tổ" in _take(out)
+
+
+async def test_an_unknown_person_is_explained_and_nobody_changes(
+    console: tuple[Console, io.StringIO],
+) -> None:
+    con, out = console
+    _take(out)
+    await con.handle(":as xyz")
+    assert "Không biết «xyz»" in _take(out)
+    assert con.person.user_id == demo.SECRETARY_ID
+
+
+async def test_switching_to_private_sends_in_the_users_own_chat(
+    console: tuple[Console, io.StringIO],
+) -> None:
+    con, out = console
+    await con.handle(":as lan")
+    await con.handle(":in private")
+    assert con.prompt() == "Lan@riêng> "
+    _take(out)
+    await con.handle("/start")
+    assert _typed(con, demo.HA_TINH_ID)[-1]["text"] == "/start"
+    await con.handle(":in group")
+    assert con.chat_id == demo.DEMO_CHAT_ID
+
+
+async def test_a_line_after_a_force_reply_answers_it_but_a_command_does_not(
+    console: tuple[Console, io.StringIO],
+) -> None:
+    con, out = console
+    await con.handle("/ask")
+    question = con.api.last_message(demo.DEMO_CHAT_ID)
+    assert question is not None
+    _take(out)
+    await con.handle("Số hoá hồ sơ")
+    assert f"nhận «Số hoá hồ sơ», trả lời tin {question['message_id']}" in _take(out)
+    await con.handle("lần nữa")
+    assert "trả lời tin None" in _take(out)
+
+
+async def test_a_selective_question_is_answered_only_by_the_person_asked(
+    console: tuple[Console, io.StringIO],
+) -> None:
+    con, out = console
+    await con.handle("/askme")
+    question = con.api.last_message(demo.DEMO_CHAT_ID)
+    assert question is not None
+    await con.handle(":as hung")
+    _take(out)
+    await con.handle("không phải tôi")
+    assert "trả lời tin None" in _take(out)
+    await con.handle(":as hoa")
+    await con.handle("30/9")
+    assert f"nhận «30/9», trả lời tin {question['message_id']}" in _take(out)
+
+
+async def test_a_command_after_a_question_is_not_an_answer_and_closes_it(
+    console: tuple[Console, io.StringIO],
+) -> None:
+    con, out = console
+    await con.handle("/ask")
+    await con.handle("/buttons")
+    _take(out)
+    await con.handle("tiếp")
+    assert "trả lời tin None" in _take(out)
+
+
+async def test_messages_sent_to_another_chat_say_where_they_went(
+    console: tuple[Console, io.StringIO],
+) -> None:
+    con, out = console
+    await con.handle(":in private")
+    await con.handle("/start")  # opens the secretary's private chat
+    await con.handle(":in group")
+    _take(out)
+    await con.application.bot.send_message(demo.SECRETARY_ID, "Nhắc việc #2")
+    await asyncio.sleep(0)  # one turn of the loop: the report is scheduled with call_soon
+    assert _take(out) == "\n→ Nguyễn Thị Hoa\n🤖 Nhắc việc #2\nHoa@nhóm> "
+
+
+async def test_a_message_the_bot_sends_on_its_own_appears_at_the_prompt(
+    console: tuple[Console, io.StringIO],
+) -> None:
+    con, out = console
+    _take(out)
+    await con.application.bot.send_message(demo.DEMO_CHAT_ID, "Nhắc việc quá hạn")
+    await asyncio.sleep(0)  # one turn of the loop: the report is scheduled with call_soon
+    assert _take(out) == "\n🤖 Nhắc việc quá hạn\nHoa@nhóm> "
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        (":foo", "Không hiểu lệnh «:foo»"),
+        (":in somewhere", "Gõ :in group"),
+        (":help", ":as hung"),
+        (":who", "Bạn là Nguyễn Thị Hoa, thư ký"),
+    ],
+)
+async def test_console_commands_answer_in_vietnamese(
+    console: tuple[Console, io.StringIO],
+    line: str,
+    expected: str,
+) -> None:
+    con, out = console
+    _take(out)
+    assert await con.handle(line)
+    assert expected in _take(out)
+
+
+async def test_quit_ends_the_console(console: tuple[Console, io.StringIO]) -> None:
+    con, _ = console
+    assert await con.handle(":quit") is False
+
+
+async def test_the_demo_fills_the_group_with_the_three_plans(
+    console: tuple[Console, io.StringIO],
+) -> None:
+    con, _ = console
+    store = con.registry.get(demo.DEMO_CHAT_ID)
+    assert store is not None
+    assert {t.plan for t in store.tasks()} == {f.name for f in demo.PLAN_FIGURES}
+
+
+async def test_without_demo_a_fresh_group_starts_empty_with_its_creator_as_secretary(
+    tmp_path: Path,
+) -> None:
+    con, out = _build(tmp_path / "data", demo_data=False)
+    await con.start(run_jobs=False)
+    try:
+        assert "«Tổ công tác cải cách TTHC»" in _take(out)
+        await con.handle("/status")
+        store = con.registry.get(con.group_id)
+        assert store is not None and store.tasks() == []
+        secretary = store.member(demo.SECRETARY_ID)
+        assert secretary is not None and secretary.role.value == "secretary"
+    finally:
+        await con.close()
+
+
+async def test_a_piped_session_reads_lines_until_quit_and_echoes_them(tmp_path: Path) -> None:
+    stdin = io.StringIO(":as hung\n:who\n:quit\n:who\n")
+    out = io.StringIO()
+    await run_console(
+        Settings(),
+        stdin,
+        out,
+        demo_data=True,
+        data_dir=tmp_path / "data",
+        clock=FixedClock(NOW),
+        echo=True,
+        run_jobs=False,
+    )
+    text = out.getvalue()
+    assert "Hoa@nhóm> :as hung\nBạn là Lê Văn Hùng" in text
+    assert "Hùng@nhóm> :quit\n" in text
+    assert text.count("Bạn là Lê Văn Hùng") == 2  # once for :as, once for :who; not after :quit
+
+
+async def test_the_demo_without_data_dir_never_touches_the_configured_one(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    real = tmp_path / "real"
+    seen: list[Any] = []
+    original = Console.start
+
+    async def spy(self: Console, **kwargs: Any) -> None:
+        seen.append(self.registry.data_dir)
+        await original(self, **kwargs)
+
+    monkeypatch.setattr(Console, "start", spy)
+    await run_console(
+        Settings(data_dir=real),
+        io.StringIO(":quit\n"),
+        io.StringIO(),
+        demo_data=True,
+        clock=FixedClock(NOW),
+        run_jobs=False,
+    )
+    assert not real.exists()
+    assert seen and seen[0] != real
+    assert not Path(seen[0]).exists(), "the temporary directory is removed on exit"

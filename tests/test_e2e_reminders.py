@@ -1,0 +1,183 @@
+"""End to end: the morning reminders of `python bot.py` against the fake Bot API server.
+
+The bot's clock starts just before 08:00 (DONDOC_FAKE_NOW); the workspace file is written
+beforehand, as a previous run would have left it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import random
+import signal
+import subprocess
+import sys
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.model import Agency, AgencyKind, Member, Role, UserPrefs
+from handlers.local_api import Fault, LocalBotAPI
+from handlers.local_api import Member as ChatMember
+from store.registry import Registry
+from tests.factories import make_task
+from tests.fake_server import FakeTelegramServer
+
+ROOT = Path(__file__).resolve().parent.parent
+TOKEN = "434343:E2E-REMINDERS"
+GROUP = -1005555555555
+TZ = "Asia/Ho_Chi_Minh"
+VN = dt.timezone(dt.timedelta(hours=7))
+CHAIR = 400
+OWNERS = tuple(range(401, 413))  # twelve officials, one task each, all due in seven days
+DEADLINE = dt.date(2024, 8, 7)
+
+
+def prepare(data_dir: Path) -> None:
+    """The workspace as the bot left it the day before: agencies, members, tasks, users."""
+    registry = Registry(data_dir)
+    created = dt.datetime(2024, 7, 1, 9, tzinfo=VN)
+    store = registry.create(GROUP, "Tổ công tác CCTTHC", lang="vi", tz=TZ, at=created)
+    with store.transaction():
+        store.save_agency(Agency("nghe-an", "UBND tỉnh Nghệ An", "Nghệ An", (),
+                                 AgencyKind.PROVINCE), actor=CHAIR, at=created)
+        store.save_member(Member(CHAIR, "Chủ trì", Role.CHAIR), actor=CHAIR, at=created)
+        for user in OWNERS:
+            store.save_member(Member(user, f"Cán bộ {user}", Role.MEMBER, agency="nghe-an"),
+                              actor=CHAIR, at=created)
+            store.add_task(make_task(f"Nhiệm vụ của {user}", deadline=DEADLINE,
+                                     responsible=(user,)), actor=CHAIR, at=created)
+    for user in OWNERS:
+        registry.users.save(UserPrefs(user, has_private_chat=True))
+
+
+class BotProcess:
+    """`python bot.py` with its clock starting at a chosen instant."""
+
+    def __init__(self, server: FakeTelegramServer, data_dir: Path) -> None:
+        self.server = server
+        self.data_dir = data_dir
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self, fake_now: str) -> None:
+        env = {
+            **os.environ,
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TELEGRAM_API_URL": self.server.api_url,
+            "TELEGRAM_FILE_URL": self.server.api_url.replace("/bot", "/file/bot"),
+            "DONDOC_DATA_DIR": str(self.data_dir),
+            "DONDOC_FAKE_NOW": fake_now,
+        }
+        self.proc = subprocess.Popen([sys.executable, "bot.py"], cwd=ROOT, env=env,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def kill(self) -> None:
+        """Killed outright: no clean shutdown, as on a power cut."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait()
+        self.proc = None
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+
+
+@pytest.fixture
+def setup(tmp_path: Path) -> Iterator[tuple[BotProcess, LocalBotAPI]]:
+    api = LocalBotAPI(TOKEN)
+    api.add_chat(GROUP, "supergroup", "Tổ công tác CCTTHC",
+                 [ChatMember(CHAIR, "Chủ trì", "administrator"),
+                  *(ChatMember(u, f"Cán bộ {u}", "member") for u in OWNERS)])
+    for user in OWNERS:
+        api.add_chat(user, "private", first_name=f"Cán bộ {user}")
+    prepare(tmp_path / "data")
+    with FakeTelegramServer(api) as server:
+        bot = BotProcess(server, tmp_path / "data")
+        try:
+            yield bot, api
+        finally:
+            bot.stop()
+
+
+def reminders_per_owner(api: LocalBotAPI) -> Counter[int]:
+    return Counter(
+        int(c.chat_id) for c in api.sent("sendMessage")
+        if isinstance(c.chat_id, int) and c.chat_id in OWNERS
+        and "Nhắc việc" in c.params.get("text", "")
+    )
+
+
+def group_lists(api: LocalBotAPI) -> int:
+    return sum(1 for c in api.sent("sendMessage", GROUP)
+               if "sắp đến hạn" in c.params.get("text", ""))
+
+
+def everyone_reminded(api: LocalBotAPI) -> bool:
+    return set(reminders_per_owner(api)) == set(OWNERS) and group_lists(api) == 1
+
+
+def test_killed_and_restarted_inside_the_window_sends_none_twice_and_misses_none(
+    setup: tuple[BotProcess, LocalBotAPI],
+) -> None:
+    bot, api = setup
+    lock = threading.Lock()
+    stalled = [False]
+
+    def stall_after_five(method: str, _params: dict[str, Any]) -> Fault | None:
+        # After five reminders, every send is dropped before Telegram carries it out: the
+        # bot is busy retrying, with nothing in flight that Telegram delivered, when killed.
+        with lock:
+            if method.lower() == "sendmessage" and (
+                stalled[0] or len(reminders_per_owner(api)) >= 5
+            ):
+                stalled[0] = True
+                return Fault.drop_connection()
+        return None
+
+    api.faults = stall_after_five
+    bot.start("2024-07-31T07:59:57+07:00")
+    api.wait_for(lambda: any(c.dropped for c in api.calls), timeout=30)
+    bot.kill()
+    assert sum(reminders_per_owner(api).values()) == 5
+
+    api.faults = None
+    bot.start("2024-07-31T08:02:00+07:00")  # still the morning of the same day
+    api.wait_for(lambda: everyone_reminded(api), timeout=30)
+    bot.stop()
+    assert reminders_per_owner(api) == Counter(dict.fromkeys(OWNERS, 1))
+    assert group_lists(api) == 1
+
+
+def test_every_reminder_arrives_once_despite_429_502_and_dropped_connections(
+    setup: tuple[BotProcess, LocalBotAPI],
+) -> None:
+    bot, api = setup
+    chance = random.Random(20240731)
+    faults = [Fault.too_many_requests(retry_after=1), Fault.bad_gateway(),
+              Fault.drop_connection()]
+    lock = threading.Lock()
+
+    def flaky(method: str, _params: dict[str, Any]) -> Fault | None:
+        with lock:
+            if method.lower() == "sendmessage" and chance.random() < 0.3:
+                return chance.choice(faults)
+        return None
+
+    api.faults = flaky
+    bot.start("2024-07-31T07:59:58+07:00")
+    api.wait_for(lambda: everyone_reminded(api), timeout=60)
+    bot.stop()
+    assert reminders_per_owner(api) == Counter(dict.fromkeys(OWNERS, 1))
+    assert group_lists(api) == 1
+    assert any(c.error is not None or c.dropped for c in api.calls)  # faults did happen

@@ -1,0 +1,231 @@
+"""bot.py: how it starts, what it says when it cannot, and that it never harms a bad data file."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+from telegram import Update
+from telegram.ext import Application
+
+ROOT = Path(__file__).resolve().parent.parent
+BOT_PY = ROOT / "bot.py"
+# Nothing here may reach Telegram: a port where nothing listens.
+NOWHERE = "http://127.0.0.1:9/bot"
+
+
+def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    """A clean environment: no token, no dondoc settings but those given."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DONDOC_"))}
+    env.update(
+        DONDOC_DATA_DIR=str(tmp_path / "data"),
+        TELEGRAM_API_URL=NOWHERE,
+        TELEGRAM_FILE_URL=NOWHERE,
+        PYTHONIOENCODING="utf-8",
+        **extra,
+    )
+    return env
+
+
+def _run(
+    tmp_path: Path, *args: str, stdin: str = "", **env: str
+) -> subprocess.CompletedProcess[str]:
+    # cwd is the test's directory, so that a developer's own .env is not read.
+    return subprocess.run(
+        [sys.executable, str(BOT_PY), *args],
+        cwd=tmp_path,
+        env=_env(tmp_path, **env),
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("lang", "hint"),
+    [("vi", "Chưa có token"), ("en", "No Telegram bot token")],
+)
+def test_without_a_token_it_explains_botfather_and_the_console_and_fails(
+    tmp_path: Path,
+    lang: str,
+    hint: str,
+) -> None:
+    result = _run(tmp_path, DONDOC_LANG=lang)
+    assert result.returncode == 2
+    assert hint in result.stderr
+    assert "@BotFather" in result.stderr and "/newbot" in result.stderr
+    assert "TELEGRAM_BOT_TOKEN=" in result.stderr
+    assert "python bot.py console --demo" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "data").exists()
+
+
+def test_an_invalid_setting_is_named_and_fails(tmp_path: Path) -> None:
+    result = _run(tmp_path, TELEGRAM_BOT_TOKEN="123:ABC", DONDOC_WEBHOOK_PORT="port")
+    assert result.returncode == 2
+    assert "Cấu hình không hợp lệ" in result.stderr and "'port'" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+CORRUPT = [
+    ("workspaces/-1001234567890.json", b'{"meta": {"1": {"chat_id": -100'),
+    ("workspaces/-1001234567890.json", b"[1, 2, 3]"),
+    ("workspaces/-1001234567890.json", b"\x00\x00\x00\x00"),
+    ("users.json", b"{not json at all"),
+]
+
+
+def _corrupt(tmp_path: Path, relative: str, content: bytes) -> tuple[Path, int]:
+    path = tmp_path / "data" / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content)
+    os.utime(path, ns=(1_000_000_000, 1_000_000_000))
+    return path, path.stat().st_mtime_ns
+
+
+@pytest.mark.parametrize("mode", [[], ["console", "--data", "data"]], ids=["bot", "console"])
+@pytest.mark.parametrize(("relative", "content"), CORRUPT)
+def test_a_corrupt_data_file_stops_it_by_name_and_is_left_untouched(
+    tmp_path: Path,
+    relative: str,
+    content: bytes,
+    mode: list[str],
+) -> None:
+    path, mtime = _corrupt(tmp_path, relative, content)
+    data = tmp_path / "data"
+    before = sorted(p for p in data.rglob("*") if p.is_file())
+    result = _run(tmp_path, *mode, stdin="/status\n", TELEGRAM_BOT_TOKEN="123:ABC")
+    assert result.returncode == 3, result.stderr
+    assert str(path) in result.stderr or relative in result.stderr
+    assert "không ghi gì vào tệp này" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert path.read_bytes() == content
+    assert path.stat().st_mtime_ns == mtime
+    assert sorted(p for p in data.rglob("*") if p.is_file()) == before  # nothing written
+
+
+def test_the_console_demo_answers_through_a_pipe_and_leaves_real_data_alone(
+    tmp_path: Path,
+) -> None:
+    result = _run(tmp_path, "console", "--demo", stdin="/status\n:as hung\n:quit\n")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert ":as hung" in out and "Lê Văn Hùng" in out
+    assert "Hoa@nhóm> /status\n🤖 " in out
+    assert "Hùng@nhóm> :quit" in out
+    assert not (tmp_path / "data").exists()
+
+
+# -- run modes, in-process with the network calls replaced ---------------------------------
+
+
+@pytest.fixture
+def entry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ModuleType:
+    """bot.py loaded as a module, in an empty directory with a clean environment."""
+    monkeypatch.chdir(tmp_path)
+    for name in list(os.environ):
+        if name.startswith(("TELEGRAM_", "DONDOC_")):
+            monkeypatch.delenv(name)
+    # load_dotenv may set these from a .env file: monkeypatch then removes them again.
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    monkeypatch.setenv("DONDOC_DATA_DIR", str(tmp_path / "data"))
+    spec = importlib.util.spec_from_file_location("dondoc_entry", BOT_PY)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture
+def runs(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, Any, dict[str, Any]]]:
+    """Calls of run_polling/run_webhook, which are replaced so that nothing is contacted."""
+    calls: list[tuple[str, Any, dict[str, Any]]] = []
+
+    def recorder(name: str) -> Any:
+        def run(self: Application[Any, Any, Any, Any, Any, Any], **kwargs: Any) -> None:
+            calls.append((name, self, kwargs))
+
+        return run
+
+    monkeypatch.setattr(Application, "run_polling", recorder("polling"))
+    monkeypatch.setattr(Application, "run_webhook", recorder("webhook"))
+    return calls
+
+
+def test_with_a_token_it_long_polls_for_every_update_type(
+    entry: ModuleType,
+    runs: list[Any],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123:ABC")
+    assert entry.main([]) == 0
+    [(mode, app, kwargs)] = runs
+    assert mode == "polling"
+    assert kwargs == {"allowed_updates": Update.ALL_TYPES}
+    assert app.bot.token == "123:ABC"
+    assert app.bot_data["dondoc"].registry.data_dir == tmp_path / "data"
+
+
+def test_another_bot_api_server_is_used_in_base_url_form(
+    entry: ModuleType,
+    runs: list[Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123:ABC")
+    monkeypatch.setenv("TELEGRAM_API_URL", "http://127.0.0.1:8081/bot")
+    monkeypatch.setenv("TELEGRAM_FILE_URL", "http://127.0.0.1:8081/file/bot")
+    assert entry.main([]) == 0
+    bot = runs[0][1].bot
+    assert bot.base_url == "http://127.0.0.1:8081/bot123:ABC"
+    assert bot.base_file_url == "http://127.0.0.1:8081/file/bot123:ABC"
+
+
+def test_with_a_webhook_url_it_serves_the_webhook_with_its_secret(
+    entry: ModuleType,
+    runs: list[Any],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123:ABC")
+    monkeypatch.setenv("DONDOC_WEBHOOK_URL", "https://bot.example.vn/dondoc/hook")
+    monkeypatch.setenv("DONDOC_WEBHOOK_PORT", "8080")
+    monkeypatch.setenv("DONDOC_WEBHOOK_LISTEN", "127.0.0.1")
+    monkeypatch.setenv("DONDOC_WEBHOOK_SECRET", "s3cret-token_1")
+    assert entry.main([]) == 0
+    [(mode, _, kwargs)] = runs
+    assert mode == "webhook"
+    assert kwargs == {
+        "listen": "127.0.0.1",
+        "port": 8080,
+        "url_path": "dondoc/hook",
+        "webhook_url": "https://bot.example.vn/dondoc/hook",
+        "secret_token": "s3cret-token_1",
+        "allowed_updates": Update.ALL_TYPES,
+    }
+
+
+def test_the_token_may_come_from_a_dotenv_file(
+    entry: ModuleType,
+    runs: list[Any],
+    tmp_path: Path,
+) -> None:
+    (tmp_path / ".env").write_text("TELEGRAM_BOT_TOKEN=456:FROMFILE\n", encoding="utf-8")
+    assert entry.main([]) == 0
+    assert runs[0][1].bot.token == "456:FROMFILE"
+
+
+def test_an_unknown_argument_is_refused_with_usage(
+    entry: ModuleType, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        entry.main(["consol"])
+    assert stopped.value.code == 2
+    assert "console" in capsys.readouterr().err
