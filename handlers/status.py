@@ -80,12 +80,14 @@ class _Pieces:
         self._lines: dict[tuple[Any, ...], tuple[Task, Markup]] = {}
         self._nav: dict[tuple[str, int], list[str]] = {}
         self.texts: dict[tuple[Any, ...], str] = {}  # whole lists, by what they show
+        self._moments: dict[tuple[str, str, dt.datetime], str] = {}
 
     def _module(self, lang: str, tz: str) -> Any:
         module = self._macros.get((lang, tz))
         if module is None:
             template = self.renderer.env.get_template(f"{lang}/status_macros.html")
-            module = self._macros[(lang, tz)] = template.make_module({"lang": lang, "tz": tz})
+            values = {"lang": lang, "tz": tz, "inline_max": CANCELLED_INLINE}
+            module = self._macros[(lang, tz)] = template.make_module(values)
         return module
 
     def tally(self, scope: Scope, tally: reports.Tally) -> Markup:
@@ -117,6 +119,20 @@ class _Pieces:
             self._lines.clear()
         text = Markup(self._module(scope.lang, scope.tz).task_line(standing, label)).strip()
         self._lines[key] = (task, text)
+        return text
+
+    def macros(self, scope: Scope) -> Any:
+        """templates/<lang>/status_macros.html as a module, which the status messages use."""
+        return self._module(scope.lang, scope.tz)
+
+    def moment(self, scope: Scope, at: dt.datetime) -> str:
+        """The "as of" time of a message, as the language writes it."""
+        key = (scope.lang, scope.tz, at)
+        text = self._moments.get(key)
+        if text is None:
+            if len(self._moments) > _SCREENS_KEPT:
+                self._moments.clear()
+            text = self._moments[key] = str(self._module(scope.lang, scope.tz).moment(at))
         return text
 
     def nav(self, scope: Scope, cancelled: int = 0) -> list[str]:
@@ -239,9 +255,9 @@ class _Request:
     pieces: _Pieces
 
     def render(self, template: str, **values: Any) -> str:
-        return render(
-            self.scope, template, as_of=self.view.now, inline_max=CANCELLED_INLINE, **values
-        )
+        """A status message, with its "as of" time and the shared macros `m`."""
+        as_of = self.pieces.moment(self.scope, self.view.now)
+        return render(self.scope, template, as_of=as_of, m=self.pieces.macros(self.scope), **values)
 
     def lines(self, rows: list[reports.Standing]) -> list[Markup]:
         return [self.pieces.line(self.scope, s, self.view.label(s.task.lead)) for s in rows]
@@ -285,7 +301,8 @@ class _Request:
         key = None
         if signature is not None:
             shape = (page.number, page.pages, page.total)
-            key = (template, self.scope.lang, self.view.now, signature, shape, tuple(lines))
+            moment = (self.scope.lang, self.scope.tz, self.view.now)
+            key = (template, moment, signature, shape, tuple(lines))
         text = self.pieces.texts.get(key) if key is not None else None
         if text is None:
             text = self.render(template, page=page, lines=lines, **values)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+from functools import lru_cache
 from typing import Any
 
 from bot.model import (
@@ -24,10 +25,14 @@ from bot.model import (
 Doc = dict[str, Any]
 
 
+# Deadlines and meeting dates repeat across many tasks; dates and datetimes are immutable,
+# so equal strings can share one object (less memory, faster loading).
+@lru_cache(maxsize=8192)
 def _date(value: str | None) -> dt.date | None:
     return dt.date.fromisoformat(value) if value else None
 
 
+@lru_cache(maxsize=8192)
 def _datetime(value: str | None) -> dt.datetime | None:
     return dt.datetime.fromisoformat(value) if value else None
 
@@ -122,9 +127,9 @@ def history_from_doc(doc: Doc) -> HistoryEntry:
     assert at is not None
     return HistoryEntry(
         at=at,
-        user_id=doc.get("user_id", 0),
+        user_id=doc.get("user_id") or 0,
         kind=HistoryKind(doc["kind"]),
-        note=doc.get("note", ""),
+        note=doc.get("note") or "",
         progress=doc.get("progress"),
         old_deadline=_date(doc.get("old_deadline")),
         new_deadline=_date(doc.get("new_deadline")),
@@ -182,19 +187,19 @@ def task_from_doc(doc: Doc) -> Task:
         lead=_shared(doc, "lead"),
         deadline=deadline,
         created_at=created_at,
-        created_by=doc.get("created_by", 0),
+        created_by=doc.get("created_by") or 0,
         deadline_time=dt.time.fromisoformat(deadline_time) if deadline_time else None,
         original_deadline=_date(doc.get("original_deadline")),
         plan=_shared(doc, "plan"),
-        coordinators=tuple(doc.get("coordinators", ())),
-        responsible=tuple(doc.get("responsible", ())),
+        coordinators=tuple(doc.get("coordinators") or ()),
+        responsible=tuple(doc.get("responsible") or ()),
         output=_shared(doc, "output"),
         source=_shared(doc, "source"),
         meeting=doc.get("meeting"),
-        progress=doc.get("progress", 0),
+        progress=doc.get("progress") or 0,
         status=TaskStatus(_shared(doc, "status") or "open"),
         completed_at=_datetime(doc.get("completed_at")),
-        history=[history_from_doc(h) for h in doc.get("history", ())],
+        history=[history_from_doc(h) for h in doc.get("history") or ()],
     )
 
 

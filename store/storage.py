@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -59,7 +59,57 @@ def atomic_write(path: Path, payload: bytes) -> None:
         os.close(dir_fd)
 
 
-class DurableStorage(Storage):
+TableProvider = Callable[[], bytes]
+"""Returns a detached table as JSON text: an object of documents by id."""
+
+
+class _DetachableMixin:
+    """Lets a store keep one table as its own objects instead of TinyDB's raw documents.
+
+    A workspace's tasks are most of its memory; holding them twice (raw documents for
+    TinyDB, dataclasses for the bot) doubled it. A detached table is taken out of the raw
+    data once, kept by its owner, and put back into the file by `provider` on every write,
+    as ready JSON text (the owner keeps each document's text, so a write serialises only
+    what changed).
+    """
+
+    _data: dict[str, Any] | None
+    _providers: dict[str, TableProvider]
+
+    def take(self, name: str) -> dict[str, Any]:
+        """Remove table `name` from the raw data and return its documents."""
+        if self._data is None:
+            return {}
+        return self._data.pop(name, None) or {}
+
+    def detach(self, name: str, provider: TableProvider) -> None:
+        """From now on, table `name` is written from `provider()`."""
+        self._providers[name] = provider
+
+    def touch(self) -> None:
+        """A detached table changed: write, or mark the running batch dirty."""
+        self.write(self._data or {})
+
+    def reload(self) -> None:
+        """Forget what memory holds and take the last written state again."""
+        raise NotImplementedError
+
+    def _payload(self) -> bytes:
+        payload = orjson.dumps({k: v for k, v in (self._data or {}).items()
+                                if k not in self._providers})
+        if not self._providers:
+            return payload
+        # Splice each detached table's JSON into the object before its closing brace.
+        parts = [payload[:-1]]
+        separator = b"," if len(payload) > 2 else b""
+        for name, provider in self._providers.items():
+            parts.append(separator + orjson.dumps(name) + b":" + provider())
+            separator = b","
+        parts.append(b"}")
+        return b"".join(parts)
+
+
+class DurableStorage(_DetachableMixin, Storage):
     """TinyDB storage: reads once, then serves memory; every write is an fsync'd atomic replace.
 
     TinyDB's JSONStorage re-reads and rewrites the whole file on every call; this one reads it
@@ -71,6 +121,7 @@ class DurableStorage(Storage):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._data: dict[str, Any] | None = load_json_file(self.path)
+        self._providers = {}
         self._depth = 0
         self._dirty = False
 
@@ -101,10 +152,13 @@ class DurableStorage(Storage):
             self._dirty = False
             self._flush()
 
+    def reload(self) -> None:
+        self._data = load_json_file(self.path)
+
     def _flush(self) -> None:
         assert self._data is not None
         try:
-            atomic_write(self.path, orjson.dumps(self._data))
+            atomic_write(self.path, self._payload())
         except BaseException:
             # Memory must not claim what the disk does not hold.
             self._data = load_json_file(self.path)
@@ -114,17 +168,24 @@ class DurableStorage(Storage):
         pass
 
 
-class MemoryStorage(Storage):
+class MemoryStorage(_DetachableMixin, Storage):
     """In-memory storage with the same batch interface; for unit tests."""
 
     def __init__(self) -> None:
         self._data: dict[str, Any] | None = None
+        self._providers = {}
+        self._snapshot = b"null"
 
     def read(self) -> dict[str, Any] | None:
         return self._data
 
     def write(self, data: dict[str, Any]) -> None:
         self._data = data
+        # What a file would hold, so that reload() can roll back like DurableStorage does.
+        self._snapshot = self._payload()
+
+    def reload(self) -> None:
+        self._data = orjson.loads(self._snapshot)
 
     @contextlib.contextmanager
     def batch(self) -> Iterator[None]:

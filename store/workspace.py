@@ -8,6 +8,7 @@ import datetime as dt
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import orjson
 from tinydb import TinyDB
 from tinydb.table import Document, Table
 
@@ -29,6 +30,12 @@ def _put(table: Table, doc_id: int, doc: Doc) -> None:
         table.update(replace, doc_ids=[doc_id])
     else:
         table.insert(Document(doc, doc_id=doc_id))
+
+
+def _exact(text: bytes) -> bytes:
+    # orjson's result keeps the spare room of its growing buffer; a copy holds the text only,
+    # which for 100,000 kept documents is hundreds of megabytes.
+    return memoryview(text).tobytes()
 
 
 def _diff(before: Doc | None, after: Doc | None) -> tuple[Doc | None, Doc | None]:
@@ -69,9 +76,17 @@ class WorkspaceStore:
         self._members = {
             d["user_id"]: codec.member_from_doc(d) for d in self.db.table("members")
         }
-        # Tasks are built on first use: start-up only has to read the files, not convert
-        # every task of every group.
-        self._task_cache: dict[int, Task] | None = None
+        # Tasks live once, as dataclasses; the storage writes them from here (see
+        # store.storage._DetachableMixin).
+        storage: Any = self.db.storage
+        raw_tasks = storage.take("tasks")
+        self._task_cache: dict[int, Task] = {}
+        self._task_json: dict[int, bytes] = {}
+        for key, doc in raw_tasks.items():
+            number = int(key)
+            self._task_json[number] = _exact(orjson.dumps(doc))
+            self._task_cache[number] = codec.task_from_doc(doc)
+        storage.detach("tasks", self._tasks_json)
         self._sorted: list[Task] | None = None
         self._meetings = {
             d["number"]: codec.meeting_from_doc(d) for d in self.db.table("meetings")
@@ -79,11 +94,14 @@ class WorkspaceStore:
 
     @property
     def _tasks(self) -> dict[int, Task]:
-        if self._task_cache is None:
-            self._task_cache = {
-                d["number"]: codec.task_from_doc(d) for d in self.db.table("tasks")
-            }
         return self._task_cache
+
+    def _tasks_json(self) -> bytes:
+        return b"{" + b",".join(b'"%d":%b' % item for item in self._task_json.items()) + b"}"
+
+    def _keep_task(self, task: Task, doc: Doc) -> None:
+        self._tasks[task.number] = task
+        self._task_json[task.number] = _exact(orjson.dumps(doc))
 
     # -- reads ----------------------------------------------------------------------------
 
@@ -146,6 +164,7 @@ class WorkspaceStore:
                 yield
         except BaseException:
             # The file was not changed: rebuild memory from it, dropping half-applied edits.
+            self.db.storage.reload()  # type: ignore[attr-defined]
             for name in self.db.tables():
                 table = self.db.table(name)
                 table.clear_cache()
@@ -214,10 +233,9 @@ class WorkspaceStore:
         ws_after.next_task_number = ws.next_task_number + 1
         doc = codec.task_to_doc(numbered)
         with self.transaction():
-            _put(self.db.table("tasks"), numbered.number, doc)
+            self._keep_task(numbered, doc)
             _put(self.db.table("meta"), 1, codec.workspace_to_doc(ws_after))
             self._audit(actor, at, "task_created", numbered.number, None, doc)
-            self._tasks[numbered.number] = numbered
             self._workspace = ws_after
         return numbered
 
@@ -227,9 +245,8 @@ class WorkspaceStore:
         before = codec.task_to_doc(old) if old else None
         after = codec.task_to_doc(task)
         with self.transaction():
-            _put(self.db.table("tasks"), task.number, after)
+            self._keep_task(task, after)
             self._audit(actor, at, action, task.number, before, after)
-            self._tasks[task.number] = task
 
     def update_task(
         self, number: int, change: Callable[[Task], None], *, actor: int, at: dt.datetime,

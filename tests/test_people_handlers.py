@@ -67,7 +67,8 @@ async def test_addmember_by_reply_with_ambiguous_agency_asks(seeded: Harness) ->
     await seeded.send("/themdonvi UBND tỉnh Hà Giang | Hà Giang")
     calls = await seeded.send("/themthanhvien ha", reply_to=hello)
     choices = buttons_of([c for c in calls if c.method == "sendMessage"][-1])
-    assert {d for _, d in choices} == {f"ppl:add:{STRANGER}:ha-tinh", f"ppl:add:{STRANGER}:ha-giang"}
+    expected = {f"ppl:add:{STRANGER}:ha-tinh", f"ppl:add:{STRANGER}:ha-giang"}
+    assert {d for _, d in choices} == expected
     await seeded.press(f"ppl:add:{STRANGER}:ha-giang")
     assert seeded.store.member(STRANGER).agency == "ha-giang"  # type: ignore[union-attr]
 
