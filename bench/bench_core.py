@@ -20,7 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import CommandHandler
 
 from bench.generate import NOW, SECRETARY, write_workspaces
@@ -45,6 +45,13 @@ async def _echo(update: Update, context: Any) -> None:
     await context.bot.send_message(update.effective_chat.id, "echo")
 
 
+async def _echo_same(update: Update, context: Any) -> None:
+    """A second reference: send the very reply an operation produced, with no work behind it."""
+    assert update.effective_chat is not None
+    text, markup = context.bot_data["bench.reply"]
+    await context.bot.send_message(update.effective_chat.id, text, reply_markup=markup)
+
+
 async def run(data_dir: Path, chat_ids: list[int], rounds: int) -> dict[str, list[float]]:
     api = LocalBotAPI("123456:BENCH", limits=Limits.unlimited())
     for chat_id in chat_ids:
@@ -55,6 +62,7 @@ async def run(data_dir: Path, chat_ids: list[int], rounds: int) -> dict[str, lis
     )
     # First in group 0, so the fallback's "unknown command" does not answer it too.
     app.handlers[0].insert(0, CommandHandler("echo", _echo))
+    app.handlers[0].insert(0, CommandHandler("echosame", _echo_same))
     await app.initialize()
 
     async def command(chat_id: int, text: str) -> float:
@@ -68,7 +76,17 @@ async def run(data_dir: Path, chat_ids: list[int], rounds: int) -> dict[str, lis
         return time.perf_counter() - start
 
     samples: dict[str, list[float]] = {k: [] for k in (
-        "echo", "status", "overdue", "card", "done", "floor_write")}
+        "echo", "status", "overdue", "card", "done", "floor_write",
+        "same:status", "same:overdue", "same:card", "same:done")}
+
+    async def same_reply(name: str, chat_id: int) -> None:
+        sent = [c for c in api.calls if c.method == "sendMessage" and c.ok]
+        params = sent[-1].params
+        markup = params.get("reply_markup")
+        app.bot_data["bench.reply"] = (
+            params["text"], InlineKeyboardMarkup.de_json(markup, app.bot) if markup else None,
+        )
+        samples[f"same:{name}"].append(await command(chat_id, "/echosame"))
     ops: dict[str, Callable[[int, int], str]] = {
         "echo": lambda _c, _i: "/echo",
         "status": lambda _c, _i: "/status",
@@ -83,7 +101,10 @@ async def run(data_dir: Path, chat_ids: list[int], rounds: int) -> dict[str, lis
         chat_id = chat_ids[i % len(chat_ids)]
         for name, make in ops.items():  # interleaved, so noise hits every series alike
             samples[name].append(await command(chat_id, make(chat_id, i)))
+            if name != "echo":
+                await same_reply(name, chat_id)
         samples["done"].append(await command(chat_id, f"/done {1 + (i * 53) % 1000}"))
+        await same_reply("done", chat_id)
         size = (data_dir / "workspaces" / f"{chat_id}.json").stat().st_size
         payload = os.urandom(size)
         start = time.perf_counter()
@@ -140,11 +161,16 @@ def main() -> None:
         samples = asyncio.run(run(data_dir, chat_ids, args.rounds))
         echo, _ = _stats(samples["echo"])
         floor, _ = _stats(samples["floor_write"])
-        print(f"{'op':10} {'median ms':>10} {'p99 ms':>8} {'ratio':>6}  floor")
+        print(f"{'op':10} {'median ms':>10} {'p99 ms':>8} {'ratio':>6}  floor"
+              "          | same reply sent by an echo: median ms, op/that")
         for name in ("echo", "status", "overdue", "card", "done"):
             med, p99 = _stats(samples[name])
             base, label = (floor, "echo+fsync'd replace") if name == "done" else (echo, "echo")
-            print(f"{name:10} {med * 1e3:10.3f} {p99 * 1e3:8.3f} {med / base:6.2f}  {label}")
+            line = f"{name:10} {med * 1e3:10.3f} {p99 * 1e3:8.3f} {med / base:6.2f}  {label:20}"
+            if name != "echo":
+                same, _ = _stats(samples[f"same:{name}"])
+                line += f" | {same * 1e3:.3f} ms, {med / same:.2f}"
+            print(line)
         print(f"floor write (echo + replace): {floor * 1e3:.3f} ms median")
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"peak memory (this process, all {args.workspaces} workspaces loaded): "

@@ -103,7 +103,8 @@ def build_application(
         builder = builder.request(request)
         builder = builder.get_updates_request(updates_request or request)
     if rate_limiter:
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=3))
+        limiter: Any = AIORateLimiter(max_retries=3)  # PTB types it per builder; any is fine
+        builder = builder.rate_limiter(limiter)
     application = builder.build()
     application.bot_data[KEY] = Services(
         settings=settings,

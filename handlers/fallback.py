@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from telegram import Update
-from telegram.ext import Application, MessageHandler, filters
+from telegram.ext import Application, CommandHandler, MessageHandler, filters
 
 from handlers.common import Ctx, reply, resolve
 
@@ -20,6 +20,12 @@ async def unknown_command(update: Update, context: Ctx) -> None:
     await reply(update, context, scope, "unknown_command", command=word[:40])
 
 
+async def nothing_to_cancel(update: Update, context: Ctx) -> None:
+    """/cancel when no wizard is open (an open one takes /cancel before this)."""
+    scope = await resolve(update, context)
+    await reply(update, context, scope, "nothing_to_cancel")
+
+
 async def private_text(update: Update, context: Ctx) -> None:
     """Plain text in private that no conversation expected: point to the commands."""
     scope = await resolve(update, context)
@@ -28,6 +34,7 @@ async def private_text(update: Update, context: Ctx) -> None:
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Add the fallback handlers; registered last in group 0, so they see only what nobody took."""
+    application.add_handler(CommandHandler(["cancel", "huy"], nothing_to_cancel))
     application.add_handler(MessageHandler(filters.COMMAND, unknown_command))
     application.add_handler(
         MessageHandler(filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, private_text),

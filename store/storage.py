@@ -76,6 +76,9 @@ class _DetachableMixin:
     _data: dict[str, Any] | None
     _providers: dict[str, TableProvider]
 
+    def write(self, data: dict[str, Any]) -> None:
+        raise NotImplementedError
+
     def take(self, name: str) -> dict[str, Any]:
         """Remove table `name` from the raw data and return its documents."""
         if self._data is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import datetime as dt
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, MutableMapping
 from typing import Any
 
 import orjson
@@ -23,7 +23,7 @@ def _put(table: Table, doc_id: int, doc: Doc) -> None:
     """Replace a whole document (TinyDB's update only merges keys, which would keep stale ones)."""
     if table.contains(doc_id=doc_id):
 
-        def replace(existing: dict[str, Any]) -> None:
+        def replace(existing: MutableMapping[str, Any]) -> None:
             existing.clear()
             existing.update(doc)
 

@@ -98,3 +98,8 @@ async def test_unknown_command_gets_a_hint(seeded: Harness) -> None:
 async def test_known_command_does_not_trigger_the_unknown_hint(seeded: Harness) -> None:
     calls = await seeded.send("/thanhvien")
     assert len(texts(calls)) == 1
+
+
+async def test_cancel_with_nothing_open_says_so(seeded: Harness) -> None:
+    calls = await seeded.send("/huy")
+    assert "Không có thao tác nào" in texts(calls)[0]
