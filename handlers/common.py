@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 from dataclasses import dataclass
@@ -58,6 +59,22 @@ class Scope:
 
     def may(self, action: Action, task: Any = None) -> bool:
         return may(self.member, action, task)
+
+    def in_workspace(self, chat_id: int | None) -> Scope | None:
+        """The same person acting on workspace `chat_id` (a button sent in private names it).
+
+        None when that workspace does not exist; `chat_id` None means this scope's own.
+        """
+        store = self.store if chat_id is None else self.services.registry.get(chat_id)
+        if store is None:
+            return None
+        if store is self.store:
+            return self
+        return dataclasses.replace(
+            self, store=store, member=store.member(self.user_id),
+            lang=normalize_lang(self.prefs.lang or store.workspace.lang),
+            now=self.now.astimezone(ZoneInfo(store.workspace.tz)),
+        )
 
 
 def _lang_for(svc: Services, prefs: UserPrefs, store: WorkspaceStore | None,

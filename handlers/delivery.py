@@ -180,7 +180,6 @@ class Deliverer:
             try:
                 message = await bot.send_message(
                     chat_id, text, parse_mode=ParseMode.HTML, reply_markup=markup,
-                    disable_web_page_preview=True,
                 )
                 return Result(Status.SENT, message.message_id)
             except RetryAfter as exc:

@@ -402,16 +402,6 @@ def _toast(scope: Scope, kind: str, **values: Any) -> str:
     return html.unescape(text)[:200]
 
 
-def _in_workspace(scope: Scope, chat_id: int) -> Scope | None:
-    store = scope.services.registry.get(chat_id)
-    if store is None:
-        return None
-    return dataclasses.replace(
-        scope, store=store, member=store.member(scope.user_id),
-        now=scope.now.astimezone(ZoneInfo(store.workspace.tz)),
-    )
-
-
 async def _edit(update: Update, app: App, scope: Scope, template: str,
                 markup: InlineKeyboardMarkup | None, **values: Any) -> None:
     """Replace the pressed message (a reminder stays one message, whatever was pressed)."""
@@ -419,8 +409,7 @@ async def _edit(update: Update, app: App, scope: Scope, template: str,
     assert query is not None and scope.store is not None
     text = _render(app, scope.store, scope.lang, template, **values)
     try:
-        await query.edit_message_text(text, parse_mode="HTML", reply_markup=markup,
-                                      disable_web_page_preview=True)
+        await query.edit_message_text(text, parse_mode="HTML", reply_markup=markup)
     except TelegramError as exc:
         if "not modified" not in str(exc):
             log.info("could not edit a reminder: %s", exc)
@@ -445,7 +434,7 @@ async def on_button(update: Update, context: Ctx) -> None:
     action, chat_id, number = parts[1], int(parts[2]), int(parts[3])
     arg = int(parts[4]) if len(parts) > 4 else None
     base = await resolve(update, context)
-    scope = _in_workspace(base, chat_id)
+    scope = base.in_workspace(chat_id)
     if scope is None or scope.store is None:
         await query.answer(_toast(base, "no_workspace"), show_alert=True)
         return

@@ -505,7 +505,6 @@ async def _show(
                 screen.text,
                 parse_mode=ParseMode.HTML,
                 reply_markup=screen.markup,
-                disable_web_page_preview=True,
             )
             return
         except TelegramError as exc:
@@ -517,7 +516,6 @@ async def _show(
             screen.text,
             parse_mode=ParseMode.HTML,
             reply_markup=screen.markup,
-            disable_web_page_preview=True,
         )
     else:
         await send(context, scope.chat_id, screen.text, screen.markup)

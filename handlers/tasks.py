@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import dataclasses
 import html
 import re
 from collections.abc import Callable
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from telegram import ForceReply, InlineKeyboardMarkup, Message, MessageEntity, Update
 from telegram.ext import (
@@ -425,19 +423,6 @@ def _toast(scope: Scope, kind: str, **values: Any) -> str:
     return html.unescape(render(scope, "task_toast", kind=kind, **values))[:200]
 
 
-def _in_workspace(scope: Scope, ws: int | None) -> Scope | None:
-    """The scope of the workspace a button belongs to (a card sent in private names it)."""
-    store = scope.store if ws is None else scope.services.registry.get(ws)
-    if store is None:
-        return None
-    if store is scope.store:
-        return scope
-    return dataclasses.replace(
-        scope, store=store, member=store.member(scope.user_id),
-        now=scope.now.astimezone(ZoneInfo(store.workspace.tz)),
-    )
-
-
 async def on_button(update: Update, context: Ctx) -> None:
     """`task:<action>:<workspace>:<number>[:<arg>]`: the buttons under a card."""
     query = update.callback_query
@@ -450,7 +435,7 @@ async def on_button(update: Update, context: Ctx) -> None:
     ws = int(parts[2]) if parts[2] else None
     arg = parts[4] if len(parts) > 4 else ""
     base = await resolve(update, context)
-    scope = _in_workspace(base, ws)
+    scope = base.in_workspace(ws)
     if scope is None or scope.store is None:
         await query.answer(_toast(base, "no_workspace"), show_alert=True)
         return
@@ -580,7 +565,7 @@ async def _save_replied_note(update: Update, context: Ctx) -> None:
         return
     ws, number = asked
     base = await resolve(update, context)
-    scope = _in_workspace(base, ws)
+    scope = base.in_workspace(ws)
     if scope is None or scope.store is None:
         await reply(update, context, base, "no_workspace",
                     choices=services(context).registry.workspaces_of(base.user_id))
