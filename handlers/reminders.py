@@ -386,7 +386,7 @@ async def settings_command(update: Update, context: Ctx) -> None:
         await reply(update, context, scope, "reminder_settings_error", reason=error.reason,
                     setting=error.setting, value=error.value, typed=text)
         return
-    rs.save_policy(policy)
+    rs.save_policy(policy, actor=scope.user_id, at=scope.now)
     wake = reschedule(app, scope.store.workspace.chat_id)
     await reply(update, context, scope, "reminder_settings", policy=policy, saved=True,
                 wake=wake, leader=True)

@@ -129,10 +129,15 @@ class ReminderStore:
     def policy(self) -> ReminderPolicy:
         return self._policy
 
-    def save_policy(self, policy: ReminderPolicy) -> None:
+    def save_policy(self, policy: ReminderPolicy, *, actor: int = 0,
+                    at: dt.datetime | None = None) -> None:
         table = self.store.table(SETTINGS)
+        before = policy_to_doc(self.policy())
+        after = policy_to_doc(policy)
         with self.store.transaction():
-            table.upsert(Document(policy_to_doc(policy), doc_id=1))
+            table.upsert(Document(after, doc_id=1))
+            if at is not None:
+                self.store.record(actor, at, "reminder_settings", before=before, after=after)
         self._policy = policy
 
     # -- the sent log ---------------------------------------------------------------------
@@ -215,6 +220,7 @@ class ReminderStore:
         table = self.store.table(EXTENSIONS)
         with self.store.transaction():
             doc_id = table.insert(doc)
+            self.store.record(requested_by, at, "extension_requested", task=task, after=doc)
         found = self.extension(doc_id)
         assert found is not None
         return found
@@ -238,5 +244,7 @@ class ReminderStore:
         with self.store.transaction():
             table.update({"status": status.value, "decided_by": by,
                           "decided_at": at.isoformat()}, doc_ids=[request_id])
+            self.store.record(by, at, f"extension_{status.value}", task=current.task,
+                              before={"status": "pending"}, after={"status": status.value})
         return self.extension(request_id)
 

@@ -182,6 +182,14 @@ class WorkspaceStore:
         entry = AuditEntry(at=at, user_id=actor, action=action, task=task, before=old, after=new)
         self.db.table("audit").insert(codec.audit_to_doc(entry))
 
+    def record(self, actor: int, at: dt.datetime, action: str, *, task: int | None = None,
+               before: Doc | None = None, after: Doc | None = None) -> None:
+        """Add an audit entry for a change a feature stores in its own table.
+
+        Call it inside the same :meth:`transaction` as the change, so both land together.
+        """
+        self._audit(actor, at, action, task, before, after)
+
     def save_workspace(self, ws: Workspace, *, actor: int, at: dt.datetime | None) -> None:
         before = codec.workspace_to_doc(self._workspace) if self._workspace else None
         after = codec.workspace_to_doc(ws)

@@ -103,3 +103,38 @@ async def test_known_command_does_not_trigger_the_unknown_hint(seeded: Harness) 
 async def test_cancel_with_nothing_open_says_so(seeded: Harness) -> None:
     calls = await seeded.send("/huy")
     assert "Không có thao tác nào" in texts(calls)[0]
+
+
+async def test_private_chat_asks_which_workspace_when_member_of_several(seeded: Harness) -> None:
+    from bot.model import Member as Person
+
+    other = seeded.registry.create(-100555, "Ban chỉ đạo tỉnh Nghệ An", lang="vi",
+                                   tz="Asia/Ho_Chi_Minh", at=seeded.clock())
+    other.save_member(Person(OWNER, "Nghệ", Role.MEMBER), actor=SECRETARY, at=seeded.clock())
+    calls = await seeded.send("/viectoi", user=OWNER, chat=OWNER)
+    [asked] = [c for c in calls if c.method == "sendMessage"]
+    assert "nhiều tổ công tác" in asked.params["text"]
+    assert {d for _, d in buttons_of(asked)} == {f"ws:{GROUP_ID}", "ws:-100555"}
+    chosen = await seeded.press("ws:-100555", user=OWNER, chat=OWNER)
+    assert "Ban chỉ đạo tỉnh Nghệ An" in texts(chosen)[0]
+    calls = await seeded.send("/viectoi", user=OWNER, chat=OWNER)
+    assert "nhiều tổ công tác" not in texts(calls)[0]
+    assert seeded.registry.users.get(OWNER).current_workspace == -100555
+
+
+async def test_workspace_button_of_a_group_he_is_not_in_is_refused(seeded: Harness) -> None:
+    from telegram import Update
+
+    from handlers.local_api import callback_update
+
+    seeded.registry.create(-100777, "Tổ khác", lang="vi", tz="Asia/Ho_Chi_Minh",
+                           at=seeded.clock())
+    await seeded.send("/tocongtac", user=OWNER, chat=OWNER)
+    shown = seeded.api.last_message(OWNER)
+    assert shown is not None
+    # A modified client could send any callback data; the bot must check membership itself.
+    forged = callback_update(seeded.api, chat_id=OWNER, user_id=OWNER,
+                             message_id=shown["message_id"], data="ws:-100777",
+                             check_button=False)
+    await seeded.app.process_update(Update.de_json(forged, seeded.app.bot))
+    assert seeded.registry.users.get(OWNER).current_workspace is None

@@ -417,3 +417,10 @@ async def test_a_workspace_in_english_is_reminded_in_english(bot: Harness) -> No
         "✅ Done", "📈 Update progress", "🔕 Remind me tomorrow", "📅 Request an extension"]
     calls = await bot.send("/remindersettings", lang="en")
     assert "Before a deadline: 7 days, 3 days, 1 day, on the day, at 08:00" in texts(calls)[0]
+
+
+async def test_changing_the_reminder_settings_is_audited(seeded: Harness) -> None:
+    await seeded.send("/caidatnhacviec gio 9:00")
+    [entry] = [e for e in seeded.store.audit() if e.action == "reminder_settings"]
+    assert entry.user_id == SECRETARY and entry.before and entry.after
+    assert entry.before != entry.after
