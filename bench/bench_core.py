@@ -33,6 +33,15 @@ from store.storage import atomic_write
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def _rss_mb() -> float:
+    """Resident memory now (Linux), to show where the peak comes from."""
+    try:
+        pages = int(Path("/proc/self/statm").read_text().split()[1])
+    except OSError:
+        return float("nan")
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
 def _stats(samples: list[float]) -> tuple[float, float]:
     ordered = sorted(samples)
     p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
@@ -64,6 +73,7 @@ async def run(data_dir: Path, chat_ids: list[int], rounds: int) -> dict[str, lis
     app.handlers[0].insert(0, CommandHandler("echo", _echo))
     app.handlers[0].insert(0, CommandHandler("echosame", _echo_same))
     await app.initialize()
+    print(f"  memory after loading every workspace: {_rss_mb():.0f} MB")
 
     async def command(chat_id: int, text: str) -> float:
         update = Update.de_json(
@@ -97,6 +107,7 @@ async def run(data_dir: Path, chat_ids: list[int], rounds: int) -> dict[str, lis
     # Warm every workspace once, as a running bot would be.
     for chat_id in chat_ids:
         await command(chat_id, "/status")
+    print(f"  memory after one /status in each: {_rss_mb():.0f} MB")
     for i in range(rounds):
         chat_id = chat_ids[i % len(chat_ids)]
         for name, make in ops.items():  # interleaved, so noise hits every series alike
@@ -110,10 +121,12 @@ async def run(data_dir: Path, chat_ids: list[int], rounds: int) -> dict[str, lis
         start = time.perf_counter()
         atomic_write(data_dir / "floor.bin", payload)
         samples["floor_write"].append(time.perf_counter() - start + samples["echo"][-1])
-        # The fake API keeps every call; drop them so its log is not counted as the bot's memory.
+        # The fake API keeps every call and message; drop them so they do not count as the
+        # bot's memory.
         errors += [c for c in api.calls if not c.ok]
-        api.clear_calls()
+        api.forget_messages()
     errors += [c for c in api.calls if not c.ok]
+    print(f"  memory at the end: {_rss_mb():.0f} MB")
     if errors:
         print(f"!! {len(errors)} Bot API errors, first: {errors[0]}")
     await app.shutdown()
@@ -172,7 +185,7 @@ def main() -> None:
                 line += f" | {same * 1e3:.3f} ms, {med / same:.2f}"
             print(line)
         print(f"floor write (echo + replace): {floor * 1e3:.3f} ms median")
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
         print(f"peak memory (this process, all {args.workspaces} workspaces loaded): "
               f"{peak:.0f} MB (target <= 200 MB)")
 

@@ -1289,6 +1289,17 @@ class LocalBotAPI:
         with self._lock:
             self.calls.clear()
 
+    def forget_messages(self) -> None:
+        """Drop the stored chat histories (and the call log): long benchmarks keep no state.
+
+        Buttons on forgotten messages can no longer be pressed, and replies to them fail.
+        """
+        with self._lock:
+            self.calls.clear()
+            for chat in self._chats.values():
+                chat.messages.clear()
+                chat.markups.clear()
+
     # ------------------------------------------------------------------ shared checks
 
     def _chat_for(self, params: Mapping[str, Any]) -> _Chat:

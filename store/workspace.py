@@ -32,10 +32,13 @@ def _put(table: Table, doc_id: int, doc: Doc) -> None:
         table.insert(Document(doc, doc_id=doc_id))
 
 
-def _exact(text: bytes) -> bytes:
-    # orjson's result keeps the spare room of its growing buffer; a copy holds the text only,
-    # which for 100,000 kept documents is hundreds of megabytes.
-    return memoryview(text).tobytes()
+def _fragment(number: int, doc: Doc) -> bytes:
+    """A task's `"number": {...}` member of the tasks object, as it goes into the file.
+
+    Built anew with join-ready bytes of the exact size: orjson's own result keeps the spare
+    room of its growing buffer, which for 100,000 kept documents is hundreds of megabytes.
+    """
+    return b'"%d":%b' % (number, orjson.dumps(doc))
 
 
 def _diff(before: Doc | None, after: Doc | None) -> tuple[Doc | None, Doc | None]:
@@ -84,7 +87,7 @@ class WorkspaceStore:
         self._task_json: dict[int, bytes] = {}
         for key, doc in raw_tasks.items():
             number = int(key)
-            self._task_json[number] = _exact(orjson.dumps(doc))
+            self._task_json[number] = _fragment(number, doc)
             self._task_cache[number] = codec.task_from_doc(doc)
         storage.detach("tasks", self._tasks_json)
         self._sorted: list[Task] | None = None
@@ -97,11 +100,11 @@ class WorkspaceStore:
         return self._task_cache
 
     def _tasks_json(self) -> bytes:
-        return b"{" + b",".join(b'"%d":%b' % item for item in self._task_json.items()) + b"}"
+        return b"{" + b",".join(self._task_json.values()) + b"}"
 
     def _keep_task(self, task: Task, doc: Doc) -> None:
         self._tasks[task.number] = task
-        self._task_json[task.number] = _exact(orjson.dumps(doc))
+        self._task_json[task.number] = _fragment(task.number, doc)
 
     # -- reads ----------------------------------------------------------------------------
 

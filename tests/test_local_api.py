@@ -624,3 +624,11 @@ def test_http_accepts_json_and_form_bodies(server: FakeTelegramServer) -> None:
         "error_code": 400,
         "description": PARSE + 'Unsupported start tag "x" at byte offset 0',
     }
+
+
+def test_forget_messages_drops_histories_and_calls() -> None:
+    api = LocalBotAPI()
+    api.add_chat(5, "private", first_name="An")
+    api.call("sendMessage", {"chat_id": 5, "text": "xin chào"})
+    api.forget_messages()
+    assert api.calls == [] and api.messages(5) == []
