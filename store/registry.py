@@ -14,6 +14,13 @@ from store.storage import DurableStorage, MemoryStorage
 from store.workspace import WorkspaceStore, open_workspace_file
 
 
+def _remove_stale_temp_files(data_dir: Path) -> None:
+    """Delete the temporary files a crash left mid-write; the real files were never touched."""
+    for folder in (data_dir, data_dir / "workspaces"):
+        for leftover in folder.glob(".*.tmp"):
+            leftover.unlink(missing_ok=True)
+
+
 class UserStore:
     """Per-user preferences: language override, private chat, chosen workspace."""
 
@@ -46,6 +53,7 @@ class Registry:
             self.users = UserStore(TinyDB(storage=MemoryStorage))
             return
         (data_dir / "workspaces").mkdir(parents=True, exist_ok=True)
+        _remove_stale_temp_files(data_dir)
         self.users = UserStore(TinyDB(data_dir / "users.json", storage=DurableStorage))
         # Every file is opened now, so a corrupt one stops the bot at start-up, by name.
         for path in sorted((data_dir / "workspaces").glob("*.json")):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import random
 import signal
@@ -38,3 +39,13 @@ def test_kill_9_keeps_every_acknowledged_write(tmp_path: Path) -> None:
         assert all(store.task(n).progress == n % 100 for n in acknowledged)  # type: ignore[union-attr]
     leftovers = [p.name for p in (tmp_path / "workspaces").iterdir() if p.suffix != ".json"]
     assert leftovers == [] or all(name.endswith(".tmp") for name in leftovers)
+
+
+def test_start_up_removes_temp_files_a_crash_left(tmp_path: Path) -> None:
+    Registry(tmp_path).create(-1, "Tổ", lang="vi", tz="Asia/Ho_Chi_Minh",
+                              at=dt.datetime(2024, 7, 31, tzinfo=dt.UTC))
+    stale = tmp_path / "workspaces" / ".-1.json.abc123.tmp"
+    stale.write_bytes(b'{"half": ')
+    Registry(tmp_path)
+    assert not stale.exists()
+    assert (tmp_path / "workspaces" / "-1.json").exists()
