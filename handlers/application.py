@@ -24,29 +24,24 @@ from store.registry import Registry
 
 log = logging.getLogger(__name__)
 
-# Feature modules, in the order their handlers are tried; "fallback" answers what none took.
+# Feature modules. Their handlers are tried in this order, so the commands people type most
+# (status questions, task updates) come first; "fallback" answers what none took.
 FEATURES = (
+    "handlers.status",
+    "handlers.tasks",
+    "handlers.newtask",
     "handlers.workspace",
     "handlers.people",
-    "handlers.newtask",
-    "handlers.tasks",
-    "handlers.status",
+    "handlers.meetings",
+    "handlers.summary",
+    "handlers.reminders",
     "handlers.fallback",
 )
-OPTIONAL_FEATURES = ("handlers.meetings", "handlers.summary", "handlers.reminders")
 
 
 def feature_modules() -> list[Any]:
-    """The feature modules present in this build (later issues add optional ones)."""
-    modules = [importlib.import_module(name) for name in FEATURES[:-1]]
-    for name in OPTIONAL_FEATURES:
-        try:
-            modules.append(importlib.import_module(name))
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-    modules.append(importlib.import_module(FEATURES[-1]))
-    return modules
+    """The feature modules, imported."""
+    return [importlib.import_module(name) for name in FEATURES]
 
 
 def command_menu(renderer: Renderer, lang: str) -> list[BotCommand]:

@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -26,6 +27,19 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def _wait_listening(port: int, proc: subprocess.Popen[bytes], timeout: float = 20.0) -> None:
+    """Until the bot's webhook server accepts connections (PTB sets the webhook first)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            # Another process is starting up; there is no event to wait on, so poll briefly.
+            time.sleep(0.02)
+    raise AssertionError("the bot's webhook server never started listening")
 
 
 def _post(url: str, update: dict[str, object], secret: str | None) -> int:
@@ -62,6 +76,7 @@ def test_webhook_mode_answers_posted_updates_and_refuses_a_wrong_secret(tmp_path
             # The bot registers its public URL with Telegram once its server is up.
             api.wait_for(lambda: api.webhook_url, timeout=20)
             assert api.webhook_url == "https://bot.example.vn/dondoc/hook"
+            _wait_listening(port, proc)
             local = f"http://127.0.0.1:{port}/dondoc/hook"
             update = message_update(api, chat_id=GROUP, user_id=SECRETARY, text="/trangthai",
                                     first_name="Thư")
