@@ -15,6 +15,7 @@ import datetime as dt
 import hashlib
 import math
 import re
+from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import compress
@@ -278,6 +279,18 @@ _SLOT = {
     Timeliness.OVERDUE: 3,
     None: 4,
 }
+_CLASS = tuple(_SLOT)  # slot -> report class
+_OVERDUE, _CANCELLED = _SLOT[Timeliness.OVERDUE], _SLOT[None]
+_NUMBER_BITS = 32  # task numbers stay far below 2**32
+
+
+def _late_key(task: Task) -> int:
+    """An overdue task's place in the overdue list (most days late first, then by number).
+
+    An overdue task is (today - deadline) days late, so the earliest deadline comes first. One
+    integer, because in an array it takes 8 bytes where a (days, number) tuple takes about 100.
+    """
+    return task.deadline.toordinal() << _NUMBER_BITS | task.number
 
 
 def _agency_order(row: tuple[str, Tally]) -> tuple[int, float, int, str]:
@@ -296,23 +309,28 @@ class Ledger:
     identities and classifies again only the tasks that changed. The figures stay exact while
     time passes, until the next deadline passes or the day ends; then :meth:`sync` counts
     everything again. Give :meth:`sync` the tasks in a stable order (the store's: by number).
+
+    Memory: a bot keeps one ledger per workspace, 100,000 tasks in all. Each task costs one
+    byte (its report class) here; only overdue tasks, which the overdue list shows, keep a
+    :class:`Standing`; the others' are made when asked for.
     """
 
     def __init__(self, tz: str) -> None:
         self.tz = tz
         self.version = 0  # grows whenever a figure may have changed: a key for caches
         self._tasks: list[Task] = []
-        self._rows: list[Standing] = []
+        self._slots = bytearray()  # each task's _SLOT, in the order of _tasks
+        self._today = dt.date.min  # the local day the figures hold for (days late and left)
         self._from: dt.datetime | None = None
         self._until: dt.datetime | None = None
         self._reset()
 
     def _reset(self) -> None:
-        self._tasks, self._rows = [], []
+        self._tasks, self._slots = [], bytearray()
         self._total = [0] * 5
         self._plans: dict[str, list[int]] = {}
         self._leads: dict[str, list[int]] = {}
-        self._late_keys: list[tuple[int, int]] = []  # (-days late, number), sorted
+        self._late_keys = array("q")  # _late_key() of every overdue task, sorted
         self._late: dict[int, Standing] = {}
         self._cancelled: dict[int, Task] = {}
 
@@ -335,12 +353,12 @@ class Ledger:
             return
         self._from = now  # the new standings hold from now on, not from the last rebuild
         for index in changed:
-            self._drop(self._rows[index])
+            self._drop(self._tasks[index], self._slots[index])
             self._tasks[index] = tasks[index]
-            self._rows[index] = self._add(tasks[index], now)
+            self._slots[index] = self._add(tasks[index], now)
         for task in tasks[len(old) :]:
             self._tasks.append(task)
-            self._rows.append(self._add(task, now))
+            self._slots.append(self._add(task, now))
         self.version += 1
 
     def _rebuild(self, tasks: Sequence[Task], now: dt.datetime) -> None:
@@ -351,38 +369,39 @@ class Ledger:
             local.date() + dt.timedelta(days=1), dt.time(0), local.tzinfo
         )
         self._from = now
-        for task in tasks:
-            self._tasks.append(task)
-            self._rows.append(self._add(task, now))
+        self._today = local.date()
+        self._tasks = list(tasks)
+        self._slots = bytearray(self._add(task, now) for task in tasks)
         self.version += 1
 
-    def _add(self, task: Task, now: dt.datetime) -> Standing:
-        (standing,) = standings([task], now, self.tz)
-        slot = _SLOT[standing.timeliness]
+    def _standing(self, task: Task, slot: int) -> Standing:
+        """The task's standing at any moment the figures hold for (as :func:`standings`)."""
+        left = (task.deadline - self._today).days
+        return Standing(task, _CLASS[slot], max(-left, 0) if slot == _OVERDUE else 0, left)
+
+    def _add(self, task: Task, now: dt.datetime) -> int:
+        slot = _SLOT[classify(task, now, self.tz)]
         self._total[slot] += 1
         self._plans.setdefault(task.plan, [0] * 5)[slot] += 1
         self._leads.setdefault(task.lead, [0] * 5)[slot] += 1
-        if standing.timeliness is Timeliness.OVERDUE:
-            bisect.insort(self._late_keys, (-standing.days_late, task.number))
-            self._late[task.number] = standing
-        elif standing.timeliness is None:
+        if slot == _OVERDUE:
+            bisect.insort(self._late_keys, _late_key(task))
+            self._late[task.number] = self._standing(task, slot)
+        elif slot == _CANCELLED:
             self._cancelled[task.number] = task
         change = self._changes_at(task, now)
         if change is not None and self._until is not None and change < self._until:
             self._until = change
-        return standing
+        return slot
 
-    def _drop(self, standing: Standing) -> None:
-        task = standing.task
-        slot = _SLOT[standing.timeliness]
+    def _drop(self, task: Task, slot: int) -> None:
         self._total[slot] -= 1
         self._plans[task.plan][slot] -= 1
         self._leads[task.lead][slot] -= 1
-        if standing.timeliness is Timeliness.OVERDUE:
-            key = (-standing.days_late, task.number)
-            del self._late_keys[bisect.bisect_left(self._late_keys, key)]
+        if slot == _OVERDUE:
+            del self._late_keys[bisect.bisect_left(self._late_keys, _late_key(task))]
             del self._late[task.number]
-        elif standing.timeliness is None:
+        elif slot == _CANCELLED:
             del self._cancelled[task.number]
 
     def _changes_at(self, task: Task, now: dt.datetime) -> dt.datetime | None:
@@ -408,7 +427,8 @@ class Ledger:
 
     def standings(self) -> list[Standing]:
         """Every task's standing, in the order given."""
-        return list(self._rows)
+        rows = zip(self._tasks, self._slots, strict=True)
+        return [self._standing(task, slot) for task, slot in rows]
 
     def tally(self) -> Tally:
         """As :func:`tally`."""
@@ -428,7 +448,8 @@ class Ledger:
 
     def overdue(self) -> list[Standing]:
         """As :func:`overdue`."""
-        return [self._late[number] for _, number in self._late_keys]
+        mask = (1 << _NUMBER_BITS) - 1
+        return [self._late[key & mask] for key in self._late_keys]
 
     def cancelled(self) -> list[Task]:
         """As :func:`cancelled`, by number."""

@@ -5,7 +5,8 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from collections.abc import Callable, Iterator
+from array import array
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +64,66 @@ TableProvider = Callable[[], bytes]
 """Returns a detached table as JSON text: an object of documents by id."""
 
 
+class TableText:
+    """A detached table's JSON text, kept document by document in blocks of consecutive ids.
+
+    One bytes object per document cost about 80 bytes beyond its text (object header,
+    allocator rounding, dict entry): 8 MB for 100,000 tasks. A block keeps the members
+    (`"id":{...},`) of up to :attr:`BLOCK` ids in one bytes object, with an array of their
+    sizes; replacing a document rebuilds only its block (some 25 KB). The table is written in
+    id order.
+    """
+
+    BLOCK = 64
+
+    def __init__(self) -> None:
+        self._blocks: dict[int, bytes] = {}  # block number -> its members, in id order
+        self._sizes: dict[int, array[int]] = {}  # block number -> each slot's size (0: none)
+
+    @classmethod
+    def of(cls, docs: Iterable[tuple[int, bytes]]) -> TableText:
+        """The text of documents given as (id, the document as JSON), in any order."""
+        grouped: dict[int, dict[int, bytes]] = {}
+        for doc_id, text in docs:
+            block, slot = divmod(doc_id, cls.BLOCK)
+            grouped.setdefault(block, {})[slot] = _member(doc_id, text)
+        table = cls()
+        # Each block is joined once: putting documents one by one would copy it each time.
+        for block, members in grouped.items():
+            sizes = array("I", [0]) * cls.BLOCK
+            for slot, member in members.items():
+                sizes[slot] = len(member)
+            table._blocks[block] = b"".join(members[slot] for slot in sorted(members))
+            table._sizes[block] = sizes
+        return table
+
+    def put(self, doc_id: int, text: bytes) -> None:
+        """Add document `doc_id`, given as JSON, or replace it."""
+        block, slot = divmod(doc_id, self.BLOCK)
+        sizes = self._sizes.get(block)
+        if sizes is None:
+            sizes = self._sizes[block] = array("I", [0]) * self.BLOCK
+            self._blocks[block] = b""
+        start = sum(sizes[:slot])
+        old = self._blocks[block]
+        member = _member(doc_id, text)
+        self._blocks[block] = b"".join((old[:start], member, old[start + sizes[slot] :]))
+        sizes[slot] = len(member)
+
+    def json(self) -> bytes:
+        """The table as a JSON object of its documents by id."""
+        blocks = [self._blocks[block] for block in sorted(self._blocks)]
+        if not blocks:
+            return b"{}"
+        # Every member ends with a comma: the last one's gives way to the closing brace.
+        blocks[-1] = blocks[-1][:-1]
+        return b"".join((b"{", *blocks, b"}"))
+
+
+def _member(doc_id: int, text: bytes) -> bytes:
+    return b'"%d":%b,' % (doc_id, text)
+
+
 class _DetachableMixin:
     """Lets a store keep one table as its own objects instead of TinyDB's raw documents.
 
@@ -102,11 +163,12 @@ class _DetachableMixin:
                                 if k not in self._providers})
         if not self._providers:
             return payload
-        # Splice each detached table's JSON into the object before its closing brace.
+        # Splice each detached table's JSON into the object before its closing brace (as parts
+        # of one join: the tables are most of the file, so they are copied once).
         parts = [payload[:-1]]
         separator = b"," if len(payload) > 2 else b""
         for name, provider in self._providers.items():
-            parts.append(separator + orjson.dumps(name) + b":" + provider())
+            parts += (separator, orjson.dumps(name), b":", provider())
             separator = b","
         parts.append(b"}")
         return b"".join(parts)

@@ -6,6 +6,7 @@ import contextlib
 import copy
 import datetime as dt
 from collections.abc import Callable, Iterator, MutableMapping
+from operator import attrgetter
 from typing import Any
 
 import orjson
@@ -14,7 +15,7 @@ from tinydb.table import Document, Table
 
 from bot.model import Agency, AuditEntry, Meeting, Member, Task, Workspace
 from store import codec
-from store.storage import DurableStorage, MemoryStorage
+from store.storage import DurableStorage, MemoryStorage, TableText
 
 Doc = dict[str, Any]
 
@@ -32,13 +33,30 @@ def _put(table: Table, doc_id: int, doc: Doc) -> None:
         table.insert(Document(doc, doc_id=doc_id))
 
 
-def _fragment(number: int, doc: Doc) -> bytes:
-    """A task's `"number": {...}` member of the tasks object, as it goes into the file.
+def _task_json(doc: Doc) -> bytes:
+    """A task document as JSON, leaving the strings of the kept task as they were.
 
-    Built anew with join-ready bytes of the exact size: orjson's own result keeps the spare
-    room of its growing buffer, which for 100,000 kept documents is hundreds of megabytes.
+    orjson stores the UTF-8 form of a non-ASCII str inside the str object when it serialises
+    it, for as long as the str lives: every kept title and note would carry a second copy of
+    itself (7 MB for 100,000 Vietnamese titles). So throwaway copies of them are serialised.
+    The result is not to be kept as it is either: it holds the spare room of orjson's buffer
+    (TableText copies it into its block).
     """
-    return b'"%d":%b' % (number, orjson.dumps(doc))
+    loose = dict(doc)
+    loose["title"] = _copy(doc["title"])
+    history = doc.get("history")
+    if history:
+        loose["history"] = [
+            {**entry, "note": _copy(entry["note"])} if "note" in entry else entry
+            for entry in history
+        ]
+    return orjson.dumps(loose)
+
+
+def _copy(text: str) -> str:
+    # A new str equal to `text` (slicing a str whole returns the same object). ASCII text needs
+    # none: its UTF-8 form is the str's own data.
+    return text if text.isascii() else (text + " ")[:-1]
 
 
 def _diff(before: Doc | None, after: Doc | None) -> tuple[Doc | None, Doc | None]:
@@ -79,18 +97,20 @@ class WorkspaceStore:
         self._members = {
             d["user_id"]: codec.member_from_doc(d) for d in self.db.table("members")
         }
-        # Tasks live once, as dataclasses; the storage writes them from here (see
-        # store.storage._DetachableMixin).
+        # Tasks live once, as dataclasses; the storage writes them from their JSON text kept
+        # here (see store.storage._DetachableMixin).
         storage: Any = self.db.storage
-        raw_tasks = storage.take("tasks")
-        self._task_cache: dict[int, Task] = {}
-        self._task_json: dict[int, bytes] = {}
-        for key, doc in raw_tasks.items():
-            number = int(key)
-            self._task_json[number] = _fragment(number, doc)
-            self._task_cache[number] = codec.task_from_doc(doc)
-        storage.detach("tasks", self._tasks_json)
-        self._sorted: list[Task] | None = None
+        tasks: list[Task] = []
+        texts: list[tuple[int, bytes]] = []
+        for doc in storage.take("tasks").values():
+            task = codec.task_from_doc(doc)
+            tasks.append(task)
+            texts.append((task.number, _task_json(doc)))
+        # Kept in number order, so that tasks() needs no sorting (the file's order already).
+        tasks.sort(key=attrgetter("number"))
+        self._task_cache = {task.number: task for task in tasks}
+        self._task_text = TableText.of(texts)
+        storage.detach("tasks", self._task_text.json)
         self._meetings = {
             d["number"]: codec.meeting_from_doc(d) for d in self.db.table("meetings")
         }
@@ -99,12 +119,14 @@ class WorkspaceStore:
     def _tasks(self) -> dict[int, Task]:
         return self._task_cache
 
-    def _tasks_json(self) -> bytes:
-        return b"{" + b",".join(self._task_json.values()) + b"}"
-
     def _keep_task(self, task: Task, doc: Doc) -> None:
-        self._tasks[task.number] = task
-        self._task_json[task.number] = _fragment(task.number, doc)
+        tasks = self._task_cache
+        number = task.number
+        in_order = number in tasks or not tasks or number > next(reversed(tasks))
+        tasks[number] = task
+        if not in_order:  # new tasks take the next number: this takes a hand-edited file
+            self._task_cache = dict(sorted(tasks.items()))
+        self._task_text.put(number, _task_json(doc))
 
     # -- reads ----------------------------------------------------------------------------
 
@@ -131,10 +153,7 @@ class WorkspaceStore:
 
     def tasks(self) -> list[Task]:
         """Every task, by number (a fresh list; the tasks themselves are shared, not copied)."""
-        if self._sorted is None:
-            tasks = self._tasks
-            self._sorted = [tasks[n] for n in sorted(tasks)]
-        return list(self._sorted)
+        return list(self._tasks.values())
 
     def task(self, number: int) -> Task | None:
         return self._tasks.get(number)
@@ -175,7 +194,6 @@ class WorkspaceStore:
             self._load()
             raise
         self.revision += 1
-        self._sorted = None
 
     def _audit(
         self, actor: int, at: dt.datetime, action: str, task: int | None, before: Doc | None,

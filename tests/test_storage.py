@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import sys
 from pathlib import Path
 
 import orjson
 import pytest
 
-from bot.model import Member, Role, TaskStatus, Workspace
+from bot.model import HistoryEntry, HistoryKind, Member, Role, Task, TaskStatus, Workspace
 from store.registry import Registry
-from store.storage import CorruptDataFile, DurableStorage, atomic_write
+from store.storage import CorruptDataFile, DurableStorage, TableText, atomic_write
 from store.workspace import open_workspace_file
 from tests.factories import GROUP_ID, NOW, OWNER, SECRETARY, make_task, seeded_store
 
@@ -97,3 +98,65 @@ def test_workspaces_have_separate_files(tmp_path: Path) -> None:
     registry.create(-2, "B", lang="en", tz="Asia/Ho_Chi_Minh", at=NOW)
     names = sorted(p.name for p in (tmp_path / "workspaces").iterdir())
     assert names == ["-1.json", "-2.json"]
+
+
+@pytest.mark.parametrize(
+    "ids",
+    [[], [1], [1, 2, 3], [130, 5, 64, 63, 0, 1000], list(range(1, 300))],
+    ids=["empty", "one", "one block", "several blocks, any order", "many"],
+)
+def test_table_text_is_the_json_object_of_its_documents_in_id_order(ids: list[int]) -> None:
+    docs = {n: {"number": n, "title": f"Việc {n}"} for n in ids}
+    text = TableText.of((n, orjson.dumps(doc)) for n, doc in docs.items()).json()
+    assert orjson.loads(text) == {str(n): doc for n, doc in docs.items()}
+    assert list(orjson.loads(text)) == [str(n) for n in sorted(ids)]
+
+
+@pytest.mark.parametrize("changed", [1, 2, 63, 64, 65, 127, 200, 500])
+def test_table_text_replaces_or_adds_one_document_and_keeps_the_others(changed: int) -> None:
+    docs: dict[int, dict[str, object]] = {n: {"number": n} for n in range(1, 130)}
+    table = TableText.of((n, orjson.dumps(doc)) for n, doc in docs.items())
+    docs[changed] = {"number": changed, "title": "Rà soát " * 20}
+    table.put(changed, orjson.dumps(docs[changed]))
+    table.put(changed, orjson.dumps(docs[changed]))  # twice: a replaced one is replaced again
+    assert orjson.loads(table.json()) == {str(n): doc for n, doc in sorted(docs.items())}
+
+
+def test_tasks_come_in_number_order_whatever_order_they_were_stored_in(tmp_path: Path) -> None:
+    path = tmp_path / "ws.json"
+    store = open_workspace_file(path)
+    store.save_workspace(Workspace(GROUP_ID, "Tổ", created_at=NOW), actor=1, at=NOW)
+    for number in (7, 3, 12, 5):
+        store.save_task(make_task(f"Việc {number}", number=number), actor=SECRETARY, at=NOW,
+                        action="task_created")
+    assert [t.number for t in store.tasks()] == [3, 5, 7, 12]
+    reopened = open_workspace_file(path)
+    assert [t.number for t in reopened.tasks()] == [3, 5, 7, 12]
+    assert [t.title for t in reopened.tasks()] == ["Việc 3", "Việc 5", "Việc 7", "Việc 12"]
+    data = orjson.loads(path.read_bytes())
+    data["tasks"] = dict(reversed(data["tasks"].items()))  # as a hand-edited file may be
+    path.write_bytes(orjson.dumps(data))
+    assert [t.number for t in open_workspace_file(path).tasks()] == [3, 5, 7, 12]
+
+
+def test_reading_and_writing_tasks_leaves_the_kept_strings_as_small_as_read(
+        tmp_path: Path) -> None:
+    # orjson keeps a UTF-8 copy inside every non-ASCII str it writes: with 100,000 tasks in
+    # memory, the titles and notes kept must not be the very objects written to the file.
+    path = tmp_path / "ws.json"
+    store = open_workspace_file(path)
+    store.save_workspace(Workspace(GROUP_ID, "Tổ", created_at=NOW), actor=1, at=NOW)
+    store.add_task(make_task("Số hóa hồ sơ thủ tục hành chính"), actor=SECRETARY, at=NOW)
+    note = HistoryEntry(NOW, OWNER, HistoryKind.NOTE, note="Đã họp với các sở, ngành")
+    store.update_task(1, lambda t: t.history.append(note), actor=OWNER, at=NOW, action="note")
+
+    def as_read(task: Task | None) -> bool:
+        assert task is not None
+        texts = (task.title, task.history[-1].note)
+        return all(sys.getsizeof(text) == sys.getsizeof("".join(list(text))) for text in texts)
+
+    reopened = open_workspace_file(path)
+    assert as_read(reopened.task(1))
+    reopened.update_task(1, lambda t: setattr(t, "progress", 40), actor=OWNER, at=NOW,
+                         action="progress")
+    assert as_read(reopened.task(1))
