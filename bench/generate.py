@@ -83,14 +83,21 @@ def write_workspaces(data_dir: Path, workspaces: int, tasks: int, seed: int = 7)
             for i, a in enumerate(agencies)
         ]
         ws = Workspace(chat_id, f"Tổ công tác {w}", created_at=NOW, next_task_number=tasks + 1)
+        task_docs = {
+            str(t.number): codec.task_to_doc(t) for t in workspace_tasks(rng, tasks, agencies)
+        }
+        # The audit trail the bot itself would have written: one entry per task created.
+        audit = {
+            key: {"at": NOW.isoformat(), "user_id": SECRETARY, "action": "task_created",
+                  "task": int(key), "after": task_doc}
+            for key, task_doc in task_docs.items()
+        }
         doc = {
             "meta": {"1": codec.workspace_to_doc(ws)},
             "agencies": {str(i + 1): codec.agency_to_doc(a) for i, a in enumerate(agencies)},
             "members": {str(m.user_id): codec.member_to_doc(m) for m in members},
-            "tasks": {
-                str(t.number): codec.task_to_doc(t)
-                for t in workspace_tasks(rng, tasks, agencies)
-            },
+            "tasks": task_docs,
+            "audit": audit,
         }
         (folder / f"{chat_id}.json").write_bytes(orjson.dumps(doc))
         chat_ids.append(chat_id)

@@ -136,9 +136,56 @@ class _DetachableMixin:
 
     _data: dict[str, Any] | None
     _providers: dict[str, TableProvider]
+    # The log table (see open_log): its name, the entries added since the last write (as
+    # `"id":{...}` members), and the id the next entry gets.
+    _log_name: str | None = None
+    _log_pending: list[bytes]
+    _log_next: int = 1
 
     def write(self, data: dict[str, Any]) -> None:
         raise NotImplementedError
+
+    # -- the log table --------------------------------------------------------------------
+
+    def open_log(self, name: str, docs: dict[str, Any]) -> None:
+        """Make table `name` an append-only log whose written entries stay in the file.
+
+        An audit trail only grows and is read rarely; kept in memory it would soon outweigh
+        everything else. `docs` are its documents as loaded (from :meth:`take`). The log is
+        written last in the file, so its body can be copied from the old file to the new.
+        """
+        self._log_name = name
+        self._log_next = max((int(k) for k in docs), default=0) + 1
+        self._log_pending = []
+        if not self._find_log_on_disk(name, docs):
+            # Not yet in the layout this class writes: kept in memory until the next write.
+            self._log_pending = [
+                b'"%d":%b' % (int(k), orjson.dumps(docs[k])) for k in sorted(docs, key=int)
+            ]
+
+    def append_log(self, text: bytes) -> int:
+        """Add an entry (a JSON object) to the log; its id. Written with the next write."""
+        entry_id = self._log_next
+        self._log_pending.append(b'"%d":%b' % (entry_id, text))
+        self._log_next += 1
+        self.touch()
+        return entry_id
+
+    def log_entries(self) -> dict[str, Any]:
+        """Every entry of the log by id, read from the file and memory."""
+        parts = [p for p in (self._log_written(), *self._log_pending) if p]
+        entries: dict[str, Any] = orjson.loads(b"{" + b",".join(parts) + b"}")
+        return entries
+
+    def _find_log_on_disk(self, name: str, docs: dict[str, Any]) -> bool:
+        return False
+
+    def _log_written(self) -> bytes:
+        """The body of the log as last written (`"1":{...},"2":{...}`)."""
+        return b""
+
+    def _log_flushed(self, span: tuple[int, int]) -> None:
+        """The payload holding the pending entries is on disk; its log body is at `span`."""
 
     def take(self, name: str) -> dict[str, Any]:
         """Remove table `name` from the raw data and return its documents."""
@@ -159,8 +206,25 @@ class _DetachableMixin:
         raise NotImplementedError
 
     def _payload(self) -> bytes:
-        payload = orjson.dumps({k: v for k, v in (self._data or {}).items()
-                                if k not in self._providers})
+        payload, _ = self._payload_and_log_span()
+        return payload
+
+    def _payload_and_log_span(self) -> tuple[bytes, tuple[int, int] | None]:
+        """The file's contents, and where the log's body lies in them (offset, length)."""
+        head = self._tables_payload()
+        if self._log_name is None:
+            return head, None
+        body = b",".join(p for p in (self._log_written(), *self._log_pending) if p)
+        prefix = b"".join((
+            head[:-1], b"," if len(head) > 2 else b"", orjson.dumps(self._log_name), b":{",
+        ))
+        return b"".join((prefix, body, b"}}")), (len(prefix), len(body))
+
+    def _tables_payload(self) -> bytes:
+        skip = set(self._providers)
+        if self._log_name is not None:
+            skip.add(self._log_name)
+        payload = orjson.dumps({k: v for k, v in (self._data or {}).items() if k not in skip})
         if not self._providers:
             return payload
         # Splice each detached table's JSON into the object before its closing brace (as parts
@@ -189,6 +253,7 @@ class DurableStorage(_DetachableMixin, Storage):
         self._providers = {}
         self._depth = 0
         self._dirty = False
+        self._log_span: tuple[int, int] | None = None  # the log's body in the file
 
     def read(self) -> dict[str, Any] | None:
         return self._data
@@ -219,15 +284,51 @@ class DurableStorage(_DetachableMixin, Storage):
 
     def reload(self) -> None:
         self._data = load_json_file(self.path)
+        self._log_span = None
+        self._log_name = None  # the owner opens it again from the reloaded data
+
+    def _find_log_on_disk(self, name: str, docs: dict[str, Any]) -> bool:
+        try:
+            raw = self.path.read_bytes()
+        except FileNotFoundError:
+            return not docs
+        marker = b"," + orjson.dumps(name) + b":{"
+        start = raw.rfind(marker) + len(marker)
+        end = len(raw.rstrip()) - 2
+        if start < len(marker) or not raw.rstrip().endswith(b"}}") or end < start:
+            return False
+        body = raw[start:end]
+        try:
+            found = orjson.loads(b"{" + body + b"}")
+        except orjson.JSONDecodeError:
+            return False
+        # The marker could stand elsewhere in a file of another layout: the body must be
+        # exactly the log's documents.
+        if found != docs:
+            return False
+        self._log_span = (start, len(body))
+        return True
+
+    def _log_written(self) -> bytes:
+        if self._log_span is None:
+            return b""
+        start, length = self._log_span
+        with self.path.open("rb") as handle:
+            handle.seek(start)
+            return handle.read(length)
 
     def _flush(self) -> None:
         assert self._data is not None
         try:
-            atomic_write(self.path, self._payload())
+            payload, span = self._payload_and_log_span()
+            atomic_write(self.path, payload)
         except BaseException:
             # Memory must not claim what the disk does not hold.
             self._data = load_json_file(self.path)
             raise
+        if span is not None:
+            self._log_span = span
+            self._log_pending = []
 
     def close(self) -> None:
         pass
@@ -240,6 +341,7 @@ class MemoryStorage(_DetachableMixin, Storage):
         self._data: dict[str, Any] | None = None
         self._providers = {}
         self._snapshot = b"null"
+        self._log_pending = []
 
     def read(self) -> dict[str, Any] | None:
         return self._data
@@ -251,6 +353,7 @@ class MemoryStorage(_DetachableMixin, Storage):
 
     def reload(self) -> None:
         self._data = orjson.loads(self._snapshot)
+        self._log_name = None
 
     @contextlib.contextmanager
     def batch(self) -> Iterator[None]:

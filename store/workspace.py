@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import datetime as dt
+import json
 from collections.abc import Callable, Iterator, MutableMapping
 from operator import attrgetter
 from typing import Any
@@ -31,6 +32,12 @@ def _put(table: Table, doc_id: int, doc: Doc) -> None:
         table.update(replace, doc_ids=[doc_id])
     else:
         table.insert(Document(doc, doc_id=doc_id))
+
+
+def _plain_json(doc: Doc) -> bytes:
+    """A small document as JSON, by the standard library: unlike orjson, it leaves no UTF-8
+    copy inside the strings it writes, some of which (titles, notes) the store keeps."""
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def _task_json(doc: Doc) -> bytes:
@@ -114,6 +121,9 @@ class WorkspaceStore:
         self._meetings = {
             d["number"]: codec.meeting_from_doc(d) for d in self.db.table("meetings")
         }
+        # The audit trail only grows and is read only for /history: its entries stay in the
+        # file (see store.storage._DetachableMixin.open_log), not in memory.
+        storage.open_log("audit", storage.take("audit"))
 
     @property
     def _tasks(self) -> dict[int, Task]:
@@ -127,6 +137,7 @@ class WorkspaceStore:
         if not in_order:  # new tasks take the next number: this takes a hand-edited file
             self._task_cache = dict(sorted(tasks.items()))
         self._task_text.put(number, _task_json(doc))
+        self.db.storage.touch()  # type: ignore[attr-defined]
 
     # -- reads ----------------------------------------------------------------------------
 
@@ -165,9 +176,13 @@ class WorkspaceStore:
         return self._meetings.get(number)
 
     def audit(self, task: int | None = None) -> list[AuditEntry]:
-        table = self.db.table("audit")
-        docs = table.all() if task is None else [d for d in table if d.get("task") == task]
-        return [codec.audit_from_doc(d) for d in docs]
+        """The audit trail, oldest first; of one task when `task` is given."""
+        docs: dict[str, Doc] = self.db.storage.log_entries()  # type: ignore[attr-defined]
+        return [
+            codec.audit_from_doc(doc)
+            for key, doc in sorted(docs.items(), key=lambda item: int(item[0]))
+            if task is None or doc.get("task") == task
+        ]
 
     def table(self, name: str) -> Table:
         """A raw table for features that keep their own documents (e.g. the reminder log)."""
@@ -201,7 +216,8 @@ class WorkspaceStore:
     ) -> None:
         old, new = _diff(before, after)
         entry = AuditEntry(at=at, user_id=actor, action=action, task=task, before=old, after=new)
-        self.db.table("audit").insert(codec.audit_to_doc(entry))
+        storage: Any = self.db.storage
+        storage.append_log(_plain_json(codec.audit_to_doc(entry)))
 
     def record(self, actor: int, at: dt.datetime, action: str, *, task: int | None = None,
                before: Doc | None = None, after: Doc | None = None) -> None:

@@ -160,3 +160,46 @@ def test_reading_and_writing_tasks_leaves_the_kept_strings_as_small_as_read(
     reopened.update_task(1, lambda t: setattr(t, "progress", 40), actor=OWNER, at=NOW,
                          action="progress")
     assert as_read(reopened.task(1))
+
+
+def test_audit_trail_stays_in_the_file_not_in_memory(tmp_path: Path) -> None:
+    registry = Registry(tmp_path)
+    store = registry.create(GROUP_ID, "Tổ", lang="vi", tz="Asia/Ho_Chi_Minh", at=NOW)
+    seeded_store(store, tasks=[make_task(f"Việc {n}") for n in range(5)])
+    written = len(store.audit())
+    reopened = Registry(tmp_path).get(GROUP_ID)
+    assert reopened is not None
+    storage = reopened.db.storage
+    assert storage._log_pending == []  # type: ignore[attr-defined]
+    assert len(reopened.audit()) == written
+    reopened.update_task(2, lambda t: setattr(t, "progress", 30), actor=OWNER, at=NOW,
+                         action="progress")
+    assert storage._log_pending == []  # type: ignore[attr-defined]
+    entries = Registry(tmp_path).get(GROUP_ID).audit(task=2)  # type: ignore[union-attr]
+    assert [e.action for e in entries] == ["task_created", "progress"]
+
+
+def test_file_with_the_audit_not_last_is_read_and_rewritten_in_order(tmp_path: Path) -> None:
+    folder = tmp_path / "workspaces"
+    folder.mkdir()
+    doc = {
+        "audit": {"1": {"at": NOW.isoformat(), "user_id": 1, "action": "workspace"}},
+        "meta": {"1": {"chat_id": GROUP_ID, "title": "Tổ", "next_task_number": 1}},
+    }
+    (folder / f"{GROUP_ID}.json").write_bytes(orjson.dumps(doc))
+    store = Registry(tmp_path).get(GROUP_ID)
+    assert store is not None and [e.action for e in store.audit()] == ["workspace"]
+    store.add_task(make_task(), actor=SECRETARY, at=NOW)
+    raw = (folder / f"{GROUP_ID}.json").read_bytes()
+    assert raw.rstrip().endswith(b"}}") and raw.rfind(b',"audit":{') > raw.find(b'"tasks"')
+    again = Registry(tmp_path).get(GROUP_ID)
+    assert [e.action for e in again.audit()] == ["workspace", "task_created"]  # type: ignore[union-attr]
+
+
+def test_text_that_looks_like_the_audit_marker_does_not_fool_the_loader(tmp_path: Path) -> None:
+    store = Registry(tmp_path).create(GROUP_ID, "Tổ", lang="vi", tz="Asia/Ho_Chi_Minh", at=NOW)
+    seeded_store(store, tasks=[make_task('Ghi chú ,"audit":{ lạ }}')])
+    again = Registry(tmp_path).get(GROUP_ID)
+    assert again is not None
+    assert again.task(1).title == 'Ghi chú ,"audit":{ lạ }}'  # type: ignore[union-attr]
+    assert len(again.audit()) == len(store.audit())
