@@ -17,7 +17,7 @@ import io
 from dataclasses import dataclass, field
 from typing import Any
 
-_HEADING_KINDS = frozenset({"org", "national", "motto", "place"})
+HEADING_KINDS = frozenset({"org", "national", "motto", "place"})  # also read by report_pdf
 _TEXT_KINDS = frozenset({"title", "subtitle", "meta", "h1", "p", "bullet"})
 _FONT = "Times New Roman"  # what Vietnamese administrative documents use (Decree 30/2020)
 
@@ -64,7 +64,7 @@ def parse_blocks(rendered: str) -> list[Block]:
             table.rows.append([])
         elif table is not None and kind == "td" and table.rows:
             table.rows[-1].append(text)
-        elif kind in _TEXT_KINDS or kind in _HEADING_KINDS:
+        elif kind in _TEXT_KINDS or kind in HEADING_KINDS:
             blocks.append(Block(kind, text))
         elif kind == "chart":
             blocks.append(Block("chart"))
@@ -93,11 +93,11 @@ def build_docx(blocks: list[Block], chart_png: bytes | None = None) -> bytes:
     normal.font.size = Pt(13)
     normal.paragraph_format.space_after = Pt(4)
 
-    heading = {b.kind: b.text for b in blocks if b.kind in _HEADING_KINDS}
+    heading = {b.kind: b.text for b in blocks if b.kind in HEADING_KINDS}
     if heading:
         _heading(document, heading)
     for block in blocks:
-        if block.kind in _HEADING_KINDS:
+        if block.kind in HEADING_KINDS:
             continue
         if block.kind == "table" and block.table is not None:
             _table(document, block.table)
@@ -179,7 +179,7 @@ def _table(document: Any, table: Table) -> None:
             properties.sz_val = Pt(11)
             if index == 0:
                 properties.b_val = True
-            if index == 0 or _is_number(value):
+            if index == 0 or is_number(value):
                 paragraph.get_or_add_pPr().jc_val = WD_ALIGN_PARAGRAPH.CENTER
     # The header row repeats on every page of a long table.
     from docx.oxml import OxmlElement
@@ -187,6 +187,7 @@ def _table(document: Any, table: Table) -> None:
     grid._tbl.tr_lst[0].get_or_add_trPr().append(OxmlElement("w:tblHeader"))
 
 
-def _is_number(text: str) -> bool:
+def is_number(text: str) -> bool:
+    """Whether a cell holds a figure (count, rate, change), which is centred in its column."""
     return bool(text) and text.replace("%", "").replace(",", "").replace(".", "").replace(
         "+", "").replace("−", "").replace("±", "").strip().isdigit()

@@ -1,4 +1,4 @@
-"""/summary through the real Application: message, chart and document; choices; refusals."""
+"""/summary through the real Application: message, chart, .docx and PDF; choices; refusals."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from docx import Document
+from pypdf import PdfReader
 
 from bot.chart import chart_size
 from bot.model import Task, TaskStatus
@@ -30,23 +31,28 @@ def fill(h: Harness, tasks: list[Task] | None = None) -> None:
         h.store.add_meeting(MEETING_5, actor=SECRETARY, at=NOW)
 
 
-def upload(calls: list[Call], method: str, field: str) -> UploadedFile:
-    [call] = [c for c in calls if c.method == method and c.ok]
-    value = call.params[field]
-    assert isinstance(value, UploadedFile)
+def upload(calls: list[Call], method: str, field: str, suffix: str = "") -> UploadedFile:
+    files = [c.params[field] for c in calls if c.method == method and c.ok]
+    [value] = [f for f in files if isinstance(f, UploadedFile) and f.filename.endswith(suffix)]
     return value
+
+
+def caption(calls: list[Call], filename: str) -> str:
+    [call] = [c for c in calls if c.method == "sendDocument" and c.ok
+              and c.params["document"].filename == filename]
+    return str(call.params["caption"])
 
 
 def methods(calls: list[Call]) -> list[str]:
     return [c.method for c in calls]
 
 
-async def test_chair_asks_in_the_group_and_gets_message_chart_and_document(
+async def test_chair_asks_in_the_group_and_gets_message_chart_docx_and_pdf(
         seeded: Harness) -> None:
     fill(seeded)
     calls = await seeded.send("/tomtat", user=CHAIR)
     assert methods(calls) == ["sendChatAction", "sendMessage", "sendPhoto", "sendChatAction",
-                              "sendDocument"]
+                              "sendDocument", "sendChatAction", "sendDocument"]
     assert calls[0].params["action"] == "upload_document"
     assert all(c.chat_id == seeded.store.workspace.chat_id for c in calls)
     [message] = texts(calls)
@@ -56,11 +62,17 @@ async def test_chair_asks_in_the_group_and_gets_message_chart_and_document(
     width, height = int.from_bytes(photo.data[16:20], "big"), int.from_bytes(photo.data[20:24],
                                                                                "big")
     assert (width, height) == chart_size(5)
-    document = upload(calls, "sendDocument", "document")
+    document = upload(calls, "sendDocument", "document", ".docx")
     assert document.filename == "tom-tat-2024-07-31.docx"
     doc = Document(io.BytesIO(document.data))
     totals = next(t for t in doc.tables if t.rows[0].cells[0].text == "Chỉ tiêu")
     assert [c.text for c in totals.rows[1].cells][:3] == ["Tổng số nhiệm vụ", "13", "100%"]
+    # The PDF comes right after the .docx, for reading on a phone: same report, same figures.
+    assert calls[-1].params["document"].filename == "tom-tat-2024-07-31.pdf"
+    pdf = upload(calls, "sendDocument", "document", ".pdf")
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.data)).pages)
+    assert "Tổng số nhiệm vụ 13 100% 11 +2" in text and "Thừa Thiên Huế" in text
+    assert caption(calls, "tom-tat-2024-07-31.pdf").startswith("📑 Bản PDF của báo cáo")
 
 
 async def test_secretary_may_ask_in_english_and_gets_english_files(seeded: Harness) -> None:
@@ -68,7 +80,13 @@ async def test_secretary_may_ask_in_english_and_gets_english_files(seeded: Harne
     await seeded.send("/lang en", user=SECRETARY)
     calls = await seeded.send("/summary", user=SECRETARY)
     assert "Completed on time: <b>3</b> (23.08%), +2" in texts(calls)[0]
-    assert upload(calls, "sendDocument", "document").filename == "summary-2024-07-31.docx"
+    assert upload(calls, "sendDocument", "document", ".docx").filename == (
+        "summary-2024-07-31.docx")
+    pdf = upload(calls, "sendDocument", "document", ".pdf")
+    assert pdf.filename == "summary-2024-07-31.pdf"
+    first_page = PdfReader(io.BytesIO(pdf.data)).pages[0].extract_text()
+    assert "Completed on time 3 23.08% 1 +2" in first_page
+    assert caption(calls, "summary-2024-07-31.pdf").startswith("📑 The same report as PDF")
 
 
 @pytest.mark.parametrize("user", [OWNER, OTHER_OWNER])
@@ -211,7 +229,7 @@ async def test_files_failing_still_leave_the_message_and_a_clear_word(
         seeded: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
     import handlers.summary
 
-    def broken(*_args: object, **_kwargs: object) -> tuple[bytes, bytes]:
+    def broken(*_args: object, **_kwargs: object) -> tuple[bytes, bytes, bytes]:
         raise RuntimeError("no fonts today")
 
     monkeypatch.setattr(handlers.summary, "build_files", broken)
@@ -222,12 +240,28 @@ async def test_files_failing_still_leave_the_message_and_a_clear_word(
     assert "Traceback" not in "".join(sent)
 
 
-def test_start_up_does_not_import_matplotlib_or_docx() -> None:
+async def test_pdf_failing_still_sends_the_chart_and_the_docx(
+        seeded: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+    import handlers.summary
+
+    def broken(*_args: object, **_kwargs: object) -> bytes:
+        raise RuntimeError("no fonts today")
+
+    monkeypatch.setattr(handlers.summary, "build_pdf", broken)
+    fill(seeded)
+    calls = await seeded.send("/tomtat", user=CHAIR)
+    assert methods(calls) == ["sendChatAction", "sendMessage", "sendPhoto", "sendChatAction",
+                              "sendDocument"]
+    assert upload(calls, "sendDocument", "document").filename.endswith(".docx")
+    assert len(texts(calls)) == 1  # the .docx holds it all: no alarm about a missing copy
+
+
+def test_start_up_does_not_import_matplotlib_docx_or_fpdf() -> None:
     code = (
         "import sys\n"
         "import handlers.application, handlers.meetings, handlers.summary\n"
-        "import bot.chart, bot.report_doc, bot.summary\n"
-        "heavy = sorted(m for m in ('matplotlib', 'docx') if m in sys.modules)\n"
+        "import bot.chart, bot.report_doc, bot.report_pdf, bot.summary\n"
+        "heavy = sorted(m for m in ('matplotlib', 'docx', 'fpdf') if m in sys.modules)\n"
         "print(','.join(heavy))\n"
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
