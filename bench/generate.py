@@ -20,6 +20,7 @@ from bot.model import (
     Workspace,
 )
 from store import codec
+from store.workspace import open_workspace_file
 
 TZ = "Asia/Ho_Chi_Minh"
 NOW = dt.datetime(2024, 7, 31, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=7)))
@@ -99,6 +100,9 @@ def write_workspaces(data_dir: Path, workspaces: int, tasks: int, seed: int = 7)
             "tasks": task_docs,
             "audit": audit,
         }
-        (folder / f"{chat_id}.json").write_bytes(orjson.dumps(doc))
+        path = folder / f"{chat_id}.json"
+        path.write_bytes(orjson.dumps(doc))
+        # Written once more by the store itself, so the file is laid out as the bot writes it.
+        open_workspace_file(path).db.storage.touch()  # type: ignore[attr-defined]
         chat_ids.append(chat_id)
     return chat_ids

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+from collections.abc import Iterable
 from typing import Any
 
 from telegram import BotCommand, LinkPreviewOptions, Update
@@ -12,7 +13,11 @@ from telegram.ext import (
     AIORateLimiter,
     Application,
     ApplicationBuilder,
+    BaseHandler,
+    CommandHandler,
+    ConversationHandler,
     Defaults,
+    filters,
 )
 from telegram.request import BaseRequest
 
@@ -109,8 +114,26 @@ def build_application(
     )
     for module in feature_modules():
         module.register(application)
+    for group in application.handlers.values():
+        _commands_from_new_messages_only(group)
     application.add_error_handler(_on_error)
     return application
+
+
+def _commands_from_new_messages_only(handlers: Iterable[BaseHandler[Any, Any, Any]]) -> None:
+    """Make every command ignore edited messages, in conversations too.
+
+    Telegram delivers an edit of "/newtask ..." as an update of its own: run again, the fixed
+    typo would create a second task. An official who corrects a command sends it anew.
+    """
+    for handler in handlers:
+        if isinstance(handler, CommandHandler):
+            handler.filters = handler.filters & filters.UpdateType.MESSAGE
+        elif isinstance(handler, ConversationHandler):
+            _commands_from_new_messages_only(handler.entry_points)
+            _commands_from_new_messages_only(handler.fallbacks)
+            for state in handler.states.values():
+                _commands_from_new_messages_only(state)
 
 
 async def _on_error(update: object, context: Any) -> None:

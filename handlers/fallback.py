@@ -35,7 +35,14 @@ async def private_text(update: Update, context: Ctx) -> None:
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Add the fallback handlers; registered last in group 0, so they see only what nobody took."""
     application.add_handler(CommandHandler(["cancel", "huy"], nothing_to_cancel))
-    application.add_handler(MessageHandler(filters.COMMAND, unknown_command))
+    # Edited messages are left alone, as the commands themselves leave them (application.py).
     application.add_handler(
-        MessageHandler(filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, private_text),
+        MessageHandler(filters.COMMAND & filters.UpdateType.MESSAGE, unknown_command)
+    )
+    application.add_handler(
+        MessageHandler(
+            filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND
+            & filters.UpdateType.MESSAGE,
+            private_text,
+        ),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+import zlib
 from array import array
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
@@ -29,6 +30,10 @@ def load_json_file(path: Path) -> dict[str, Any] | None:
         raw = path.read_bytes()
     except FileNotFoundError:
         return None
+    return _parse(path, raw)
+
+
+def _parse(path: Path, raw: bytes) -> dict[str, Any]:
     try:
         data = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
@@ -36,6 +41,51 @@ def load_json_file(path: Path) -> dict[str, Any] | None:
     if not isinstance(data, dict):
         raise CorruptDataFile(path, "top level is not an object")
     return data
+
+
+LOG_META = "_log"
+"""Top-level key of a file with a log table: its name, body length, CRC-32 and next id."""
+
+
+def _split_log(raw: bytes, name: str
+               ) -> tuple[dict[str, Any], tuple[int, int], int, int] | None:
+    """A file written with log table `name` last: its other tables, the log body's span, the
+    log's next id and the body's CRC-32; None when the file is not laid out so (then it is
+    parsed whole, which also reports a damaged file).
+
+    The log's marker cannot stand inside a JSON string (quotes there are escaped) nor as a
+    key of another table, so the last one is the log's. Its body is parsed only when its
+    checksum does not match the one written with it: that saves reading the whole audit
+    trail at every start, and a damaged or hand-edited body is still caught.
+    """
+    marker = b"," + orjson.dumps(name) + b":{"
+    at = raw.rfind(marker)
+    end = len(raw.rstrip()) - 2
+    if at < 0 or not raw.rstrip().endswith(b"}}") or end < at + len(marker):
+        return None
+    body = raw[at + len(marker):end]
+    try:
+        head = orjson.loads(raw[:at] + b"}")
+    except orjson.JSONDecodeError:
+        return None
+    if not isinstance(head, dict) or name in head:
+        return None
+    meta = head.pop(LOG_META, None)
+    crc = zlib.crc32(body)
+    if (
+        isinstance(meta, dict) and meta.get("table") == name
+        and meta.get("length") == len(body) and meta.get("crc32") == crc
+        and isinstance(meta.get("next"), int)
+    ):
+        return head, (at + len(marker), len(body)), meta["next"], crc
+    try:
+        entries = orjson.loads(b"{" + body + b"}")
+    except orjson.JSONDecodeError:
+        return None
+    if not isinstance(entries, dict):
+        return None
+    next_id = max((int(k) for k in entries), default=0) + 1
+    return head, (at + len(marker), len(body)), next_id, crc
 
 
 def atomic_write(path: Path, payload: bytes) -> None:
@@ -141,6 +191,7 @@ class _DetachableMixin:
     _log_name: str | None = None
     _log_pending: list[bytes]
     _log_next: int = 1
+    _log_crc: int = 0  # CRC-32 of the log's body as written (0: empty)
 
     def write(self, data: dict[str, Any]) -> None:
         raise NotImplementedError
@@ -157,7 +208,7 @@ class _DetachableMixin:
         self._log_name = name
         self._log_next = max((int(k) for k in docs), default=0) + 1
         self._log_pending = []
-        if not self._find_log_on_disk(name, docs):
+        if not self._find_log_on_disk(name, docs) and docs:
             # Not yet in the layout this class writes: kept in memory until the next write.
             self._log_pending = [
                 b'"%d":%b' % (int(k), orjson.dumps(docs[k])) for k in sorted(docs, key=int)
@@ -178,6 +229,7 @@ class _DetachableMixin:
         return entries
 
     def _find_log_on_disk(self, name: str, docs: dict[str, Any]) -> bool:
+        """Whether the log's written body was found in the file (then `docs` is empty)."""
         return False
 
     def _log_written(self) -> bytes:
@@ -209,22 +261,30 @@ class _DetachableMixin:
         payload, _ = self._payload_and_log_span()
         return payload
 
-    def _payload_and_log_span(self) -> tuple[bytes, tuple[int, int] | None]:
-        """The file's contents, and where the log's body lies in them (offset, length)."""
-        head = self._tables_payload()
+    def _payload_and_log_span(self) -> tuple[bytes, tuple[int, int, int] | None]:
+        """The file's contents, and the log's body in them: (offset, length, CRC-32)."""
         if self._log_name is None:
-            return head, None
-        body = b",".join(p for p in (self._log_written(), *self._log_pending) if p)
-        prefix = b"".join((
-            head[:-1], b"," if len(head) > 2 else b"", orjson.dumps(self._log_name), b":{",
-        ))
-        return b"".join((prefix, body, b"}}")), (len(prefix), len(body))
+            return self._tables_payload(None), None
+        old = self._log_written()
+        new = b",".join(self._log_pending)
+        added = (b"," if old and new else b"") + new
+        # The body's checksum, carried on from the part already written, lets the next start
+        # trust the body without parsing it again (see _split_log).
+        crc = zlib.crc32(added, self._log_crc)
+        length = len(old) + len(added)
+        meta = {"table": self._log_name, "length": length, "crc32": crc, "next": self._log_next}
+        head = self._tables_payload(meta)
+        prefix = b"".join((head[:-1], b",", orjson.dumps(self._log_name), b":{"))
+        return b"".join((prefix, old, added, b"}}")), (len(prefix), length, crc)
 
-    def _tables_payload(self) -> bytes:
+    def _tables_payload(self, log_meta: dict[str, Any] | None) -> bytes:
         skip = set(self._providers)
         if self._log_name is not None:
             skip.add(self._log_name)
-        payload = orjson.dumps({k: v for k, v in (self._data or {}).items() if k not in skip})
+        tables = {k: v for k, v in (self._data or {}).items() if k not in skip}
+        if log_meta is not None:
+            tables[LOG_META] = log_meta
+        payload = orjson.dumps(tables)
         if not self._providers:
             return payload
         # Splice each detached table's JSON into the object before its closing brace (as parts
@@ -246,14 +306,19 @@ class DurableStorage(_DetachableMixin, Storage):
     a task change and its audit entry reach the disk together or not at all.
     """
 
-    def __init__(self, path: str | Path, **_: Any) -> None:
+    def __init__(self, path: str | Path, log: str | None = None, **_: Any) -> None:
+        """`log` names the table that :meth:`open_log` will make a log, if any: reading the
+        file can then leave that table's body where it is."""
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._data: dict[str, Any] | None = load_json_file(self.path)
         self._providers = {}
         self._depth = 0
         self._dirty = False
+        self._log_table = log
+        self._data: dict[str, Any] | None = None
+        self._log_found: tuple[tuple[int, int], int] | None = None  # (body span, next id)
         self._log_span: tuple[int, int] | None = None  # the log's body in the file
+        self.reload()
 
     def read(self) -> dict[str, Any] | None:
         return self._data
@@ -275,7 +340,7 @@ class DurableStorage(_DetachableMixin, Storage):
             self._depth -= 1
             if self._depth == 0 and self._dirty:
                 self._dirty = False
-                self._data = load_json_file(self.path)
+                self.reload()
             raise
         self._depth -= 1
         if self._depth == 0 and self._dirty:
@@ -283,30 +348,27 @@ class DurableStorage(_DetachableMixin, Storage):
             self._flush()
 
     def reload(self) -> None:
-        self._data = load_json_file(self.path)
         self._log_span = None
         self._log_name = None  # the owner opens it again from the reloaded data
-
-    def _find_log_on_disk(self, name: str, docs: dict[str, Any]) -> bool:
+        self._log_found = None
+        self._log_crc = 0
         try:
             raw = self.path.read_bytes()
         except FileNotFoundError:
-            return not docs
-        marker = b"," + orjson.dumps(name) + b":{"
-        start = raw.rfind(marker) + len(marker)
-        end = len(raw.rstrip()) - 2
-        if start < len(marker) or not raw.rstrip().endswith(b"}}") or end < start:
+            self._data = None
+            return
+        split = _split_log(raw, self._log_table) if self._log_table else None
+        if split is None:
+            self._data = _parse(self.path, raw)
+            self._data.pop(LOG_META, None)
+        else:
+            self._data, span, next_id, self._log_crc = split
+            self._log_found = (span, next_id)
+
+    def _find_log_on_disk(self, name: str, docs: dict[str, Any]) -> bool:
+        if self._log_found is None or name != self._log_table or docs:
             return False
-        body = raw[start:end]
-        try:
-            found = orjson.loads(b"{" + body + b"}")
-        except orjson.JSONDecodeError:
-            return False
-        # The marker could stand elsewhere in a file of another layout: the body must be
-        # exactly the log's documents.
-        if found != docs:
-            return False
-        self._log_span = (start, len(body))
+        self._log_span, self._log_next = self._log_found
         return True
 
     def _log_written(self) -> bytes:
@@ -324,10 +386,11 @@ class DurableStorage(_DetachableMixin, Storage):
             atomic_write(self.path, payload)
         except BaseException:
             # Memory must not claim what the disk does not hold.
-            self._data = load_json_file(self.path)
+            self.reload()
             raise
         if span is not None:
-            self._log_span = span
+            start, length, self._log_crc = span
+            self._log_span = (start, length)
             self._log_pending = []
 
     def close(self) -> None:
@@ -353,6 +416,8 @@ class MemoryStorage(_DetachableMixin, Storage):
 
     def reload(self) -> None:
         self._data = orjson.loads(self._snapshot)
+        if self._data is not None:
+            self._data.pop(LOG_META, None)
         self._log_name = None
 
     @contextlib.contextmanager

@@ -322,6 +322,6 @@ class WorkspaceStore:
 
 def open_workspace_file(path: Any) -> WorkspaceStore:
     """Open (or create) a workspace's file; CorruptDataFile if it cannot be read."""
-    return WorkspaceStore(TinyDB(path, storage=DurableStorage))
+    return WorkspaceStore(TinyDB(path, storage=DurableStorage, log="audit"))
 
 

@@ -138,3 +138,18 @@ async def test_workspace_button_of_a_group_he_is_not_in_is_refused(seeded: Harne
                              check_button=False)
     await seeded.app.process_update(Update.de_json(forged, seeded.app.bot))
     assert seeded.registry.users.get(OWNER).current_workspace is None
+
+
+async def test_an_edited_command_is_not_run_again(seeded: Harness) -> None:
+    from telegram import Update
+
+    from handlers.local_api import message_update
+
+    sent = message_update(seeded.api, chat_id=GROUP_ID, user_id=SECRETARY,
+                          text="/themdonvi UBND tỉnh Cà Mau | Cà Mau", first_name="Thư")
+    edited = {"update_id": sent["update_id"] + 1000,
+              "edited_message": {**sent["message"], "edit_date": sent["message"]["date"] + 5}}
+    start = len(seeded.api.calls)
+    await seeded.app.process_update(Update.de_json(edited, seeded.app.bot))
+    assert seeded.store.agency("ca-mau") is None
+    assert seeded.api.calls[start:] == []

@@ -203,3 +203,28 @@ def test_text_that_looks_like_the_audit_marker_does_not_fool_the_loader(tmp_path
     assert again is not None
     assert again.task(1).title == 'Ghi chú ,"audit":{ lạ }}'  # type: ignore[union-attr]
     assert len(again.audit()) == len(store.audit())
+
+
+def test_a_damaged_audit_trail_stops_the_start_by_name(tmp_path: Path) -> None:
+    store = Registry(tmp_path).create(GROUP_ID, "Tổ", lang="vi", tz="Asia/Ho_Chi_Minh", at=NOW)
+    seeded_store(store, tasks=[make_task()])
+    path = tmp_path / "workspaces" / f"{GROUP_ID}.json"
+    raw = path.read_bytes()
+    damaged = raw.replace(b'"action":"task_created"', b'"action":"task_created', 1)
+    assert damaged != raw
+    path.write_bytes(damaged)
+    with pytest.raises(CorruptDataFile) as info:
+        Registry(tmp_path)
+    assert info.value.path == path and path.read_bytes() == damaged
+
+
+def test_a_hand_edited_but_valid_audit_trail_is_accepted(tmp_path: Path) -> None:
+    store = Registry(tmp_path).create(GROUP_ID, "Tổ", lang="vi", tz="Asia/Ho_Chi_Minh", at=NOW)
+    seeded_store(store, tasks=[make_task()])
+    path = tmp_path / "workspaces" / f"{GROUP_ID}.json"
+    path.write_bytes(path.read_bytes().replace(b'"task_created"', b'"task_created_by_hand"', 1))
+    again = Registry(tmp_path).get(GROUP_ID)
+    assert again is not None
+    assert "task_created_by_hand" in [e.action for e in again.audit()]
+    again.add_task(make_task("Việc mới"), actor=SECRETARY, at=NOW)
+    assert len(Registry(tmp_path).get(GROUP_ID).audit()) == len(again.audit())  # type: ignore[union-attr]
