@@ -49,7 +49,8 @@ class Bot:
             self.proc = subprocess.Popen(
                 [sys.executable, "bot.py"], cwd=ROOT, env=env, stdout=log, stderr=log,
             )
-        self.api.wait_for(lambda: self.api.sent("getUpdates"), timeout=20)
+        # Polling: a long poll is waiting (a finished one shows only after its timeout).
+        self.api.wait_for(lambda: self.api.waiting_polls > 0, timeout=20)
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
@@ -177,3 +178,28 @@ def test_bad_input_gets_clear_replies_and_nothing_written(bot: Bot) -> None:
         expect="<b>bẫy</b> & thử",
     )  # shown as typed: escaped, not parsed
     assert api.errors() == [], api.errors()
+
+
+def test_the_secretary_gets_the_summary_with_chart_and_documents_over_http(bot: Bot) -> None:
+    from handlers.local_api import UploadedFile
+
+    api = bot.api
+    api.push_update(my_chat_member_update(api, chat_id=GROUP, user_id=SECRETARY,
+                                          chat_type="supergroup", title="Tổ công tác CCTTHC"))
+    bot._wait_reply(GROUP, 0, "dondoc")
+    bot.say("/themdonvi UBND tỉnh Thừa Thiên Huế | Thừa Thiên Huế", user=SECRETARY,
+            expect="Thừa Thiên Huế")
+    bot.say("/giaoviec Số hóa hồ sơ | Huế | 30/9/2024", user=SECRETARY, expect="Số hóa hồ sơ")
+    bot.say("/tomtat", user=SECRETARY, expect="TÓM TẮT")
+
+    def files() -> list[UploadedFile] | None:
+        sent = [c for c in api.sent(chat_id=GROUP) if c.method in ("sendPhoto", "sendDocument")]
+        uploads = [v for c in sent for v in c.params.values() if isinstance(v, UploadedFile)]
+        return uploads if len(uploads) == 3 else None
+
+    uploads = api.wait_for(files, timeout=30)
+    names = [u.filename for u in uploads]
+    assert [n.rsplit(".", 1)[1] for n in names] == ["png", "docx", "pdf"]
+    assert uploads[0].data[:8] == b"\x89PNG\r\n\x1a\n"
+    assert uploads[2].data[:5] == b"%PDF-"
+    assert [c for c in api.errors() if c.method != "getUpdates"] == []
