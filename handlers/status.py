@@ -530,18 +530,16 @@ async def _ask_agency(update: Update, context: Ctx, scope: Scope, given: str, ki
     elif not found:
         await reply(update, context, scope, "status_agency_unknown", given=given)
     else:
-        rows = [[(a.label[:60], f"{PREFIX}:{kind}:1:{a.code}")] for a in found[:PICK_MAX]]
-        await reply(
-            update,
-            context,
-            scope,
-            "status_pick",
-            buttons(rows),
-            given=given,
-            kind="agency",
-            count=len(found),
-            shown=min(len(found), PICK_MAX),
-        )
+        choices = [(a.label, f"{PREFIX}:{kind}:1:{a.code}") for a in found]
+        await _pick(update, context, scope, given, "agency", choices)
+
+
+async def _pick(update: Update, context: Ctx, scope: Scope, given: str, kind: str,
+                choices: list[tuple[str, str]]) -> None:
+    """Ask which of several agencies or plans `given` means: one button each, never a guess."""
+    rows = [[(label[:60], data)] for label, data in choices[:PICK_MAX]]
+    await reply(update, context, scope, "status_pick", buttons(rows), given=given, kind=kind,
+                count=len(choices), shown=min(len(choices), PICK_MAX))
 
 
 async def _ready(update: Update, context: Ctx) -> Scope | None:
@@ -571,18 +569,8 @@ async def status(update: Update, context: Ctx) -> None:
     elif not found:
         await reply(update, context, scope, "status_plan_unknown", given=given, plans=view.plans)
     else:
-        rows = [[(p[:60], f"{PREFIX}:plan:1:{reports.plan_key(p)}")] for p in found[:PICK_MAX]]
-        await reply(
-            update,
-            context,
-            scope,
-            "status_pick",
-            buttons(rows),
-            given=given,
-            kind="plan",
-            count=len(found),
-            shown=min(len(found), PICK_MAX),
-        )
+        choices = [(p, f"{PREFIX}:plan:1:{reports.plan_key(p)}") for p in found]
+        await _pick(update, context, scope, given, "plan", choices)
 
 
 async def by_agency(update: Update, context: Ctx) -> None:

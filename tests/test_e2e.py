@@ -62,6 +62,14 @@ class Bot:
                 self.proc.wait()
         self.proc = None
 
+    def join_group(self) -> None:
+        """The secretary adds the bot to the group; wait for its greeting."""
+        self.api.push_update(my_chat_member_update(
+            self.api, chat_id=GROUP, user_id=SECRETARY, chat_type="supergroup",
+            title="Tổ công tác CCTTHC",
+        ))
+        self._wait_reply(GROUP, 0, "dondoc")
+
     def say(
         self, text: str, *, user: int, chat: int = GROUP, name: str = "Cán bộ", expect: str
     ) -> str:
@@ -124,16 +132,7 @@ def bot(tmp_path: Path) -> Iterator[Bot]:
 
 def test_group_life_from_arrival_to_status_across_a_restart(bot: Bot) -> None:
     api = bot.api
-    api.push_update(
-        my_chat_member_update(
-            api,
-            chat_id=GROUP,
-            user_id=SECRETARY,
-            chat_type="supergroup",
-            title="Tổ công tác CCTTHC",
-        )
-    )
-    bot._wait_reply(GROUP, 0, "dondoc")
+    bot.join_group()
     bot.say("/themdonvi UBND tỉnh Nghệ An | Nghệ An", user=SECRETARY, expect="Nghệ An")
     bot.say(
         "/giaoviec Rà soát TTHC nội bộ | nghe an | 30/9/2024",
@@ -158,16 +157,7 @@ def test_group_life_from_arrival_to_status_across_a_restart(bot: Bot) -> None:
 
 def test_bad_input_gets_clear_replies_and_nothing_written(bot: Bot) -> None:
     api = bot.api
-    api.push_update(
-        my_chat_member_update(
-            api,
-            chat_id=GROUP,
-            user_id=SECRETARY,
-            chat_type="supergroup",
-            title="Tổ công tác CCTTHC",
-        )
-    )
-    bot._wait_reply(GROUP, 0, "dondoc")
+    bot.join_group()
     bot.say("/themdonvi UBND tỉnh Nghệ An | Nghệ An", user=SECRETARY, expect="Nghệ An")
     bot.say("/giaoviec Việc | Nghệ An | 30/2/2023", user=SECRETARY, expect="30/2/2023")
     bot.say("/viec 99", user=SECRETARY, expect="99")
@@ -184,9 +174,7 @@ def test_the_secretary_gets_the_summary_with_chart_and_documents_over_http(bot: 
     from handlers.local_api import UploadedFile
 
     api = bot.api
-    api.push_update(my_chat_member_update(api, chat_id=GROUP, user_id=SECRETARY,
-                                          chat_type="supergroup", title="Tổ công tác CCTTHC"))
-    bot._wait_reply(GROUP, 0, "dondoc")
+    bot.join_group()
     bot.say("/themdonvi UBND tỉnh Thừa Thiên Huế | Thừa Thiên Huế", user=SECRETARY,
             expect="Thừa Thiên Huế")
     bot.say("/giaoviec Số hóa hồ sơ | Huế | 30/9/2024", user=SECRETARY, expect="Số hóa hồ sơ")
