@@ -70,7 +70,7 @@ def _remember(store: WorkspaceStore, key: str, summary: Summary, user_id: int) -
 
 
 def _pairs(text: str) -> dict[str, str]:
-    """"key: value" lines of a small template (captions, file names) as a dict."""
+    """"key: label" lines of the buttons' template as plain text (a button label is not HTML)."""
     pairs = (line.partition(":") for line in html.unescape(text).splitlines())
     return {key.strip(): value.strip() for key, _, value in pairs if value.strip()}
 
@@ -177,15 +177,18 @@ async def _send_files(context: Ctx, scope: Scope, result: Summary) -> None:
         log.exception("could not build the summary's chart or document")
         await send(context, scope.chat_id, render(scope, "summary_files_failed"))
         return
-    names = _pairs(render(scope, "summary_files", summary=result))
-    stem = names.get("file", "summary")
+    # A file name is not HTML: the rendered (escaped) name is turned back into plain text.
+    stem = html.unescape(render(scope, "summary_file_name", summary=result))
+    # Captions go out as HTML, exactly as rendered: a plan named "Kế hoạch <2024>" stays text.
     await context.bot.send_photo(
-        scope.chat_id, InputFile(png, filename=f"{stem}.png"), caption=names.get("photo"),
+        scope.chat_id, InputFile(png, filename=f"{stem}.png"),
+        caption=render(scope, "summary_caption", part="chart", summary=result),
         parse_mode=ParseMode.HTML,
     )
     await _uploading(context, scope.chat_id)
     await context.bot.send_document(
-        scope.chat_id, InputFile(docx, filename=f"{stem}.docx"), caption=names.get("document"),
+        scope.chat_id, InputFile(docx, filename=f"{stem}.docx"),
+        caption=render(scope, "summary_caption", part="document", summary=result),
         parse_mode=ParseMode.HTML,
     )
     # The PDF copy is made once the chair has the chart and the .docx: it costs a fifth of a
@@ -194,7 +197,8 @@ async def _send_files(context: Ctx, scope: Scope, result: Summary) -> None:
     if pdf is not None:
         await _uploading(context, scope.chat_id)
         await context.bot.send_document(
-            scope.chat_id, InputFile(pdf, filename=f"{stem}.pdf"), caption=names.get("pdf"),
+            scope.chat_id, InputFile(pdf, filename=f"{stem}.pdf"),
+            caption=render(scope, "summary_caption", part="pdf", summary=result),
             parse_mode=ParseMode.HTML,
         )
 

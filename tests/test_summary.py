@@ -296,6 +296,18 @@ def test_message_of_an_empty_period_matches_its_golden_text(lang: str) -> None:
     _check_golden(f"summary_empty_{lang}.html", text)
 
 
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_files_captions_and_name_match_their_golden_text(lang: str) -> None:
+    # A plan name that looks like HTML: the captions go out as HTML, so it must stay escaped.
+    plan = 'Kế hoạch <2024> & <a href="https://lua-dao.example">bấm</a>'
+    summary = make_summary(request=Request(kind=Kind.PLAN, plan_query=plan), plan=plan)
+    renderer = Renderer()
+    parts = [renderer.render("summary_caption", lang, part=part, summary=summary)
+             for part in ("chart", "document", "pdf")]
+    name = renderer.render("summary_file_name", lang, summary=summary)
+    _check_golden(f"summary_captions_{lang}.html", "\n".join([*parts, name]))
+
+
 @pytest.mark.parametrize(
     ("lang", "wanted"),
     [

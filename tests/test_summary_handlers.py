@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import html
 import io
 import subprocess
 import sys
@@ -275,3 +277,28 @@ async def test_a_thousand_tasks_still_fit_one_message(seeded: Harness) -> None:
     fill(seeded, tasks)
     calls = await seeded.send("/tomtat", user=CHAIR)
     assert methods(calls).count("sendMessage") == 1
+
+
+
+HOSTILE_PLAN = 'Kế hoạch <2024> & <a href="https://lua-dao.example">bấm vào đây</a>'
+HOSTILE_MEETING = '<b>Phiên 6</b> <a href="https://lua-dao.example">xem</a>'
+
+
+@pytest.mark.parametrize(("command", "shown"), [
+    ("/tomtat kế hoạch 2024", HOSTILE_PLAN),
+    ("/tomtat phiên 6", HOSTILE_MEETING),
+])
+async def test_plan_names_and_meeting_titles_stay_text_in_the_files_captions(
+        seeded: Harness, command: str, shown: str) -> None:
+    # Telegram rejects "<2024>" as an unknown tag; an unescaped <a href> would be a live link.
+    fill(seeded, [make_task("Số hóa hồ sơ", plan=HOSTILE_PLAN, meeting=6)])
+    meeting = dataclasses.replace(MEETING_5, number=6, title=HOSTILE_MEETING)
+    seeded.store.add_meeting(meeting, actor=SECRETARY, at=NOW)
+    calls = await seeded.send(command, user=CHAIR)
+    files = [c for c in calls if c.method in ("sendPhoto", "sendDocument")]
+    assert [(c.method, c.ok) for c in files] == [
+        ("sendPhoto", True), ("sendDocument", True), ("sendDocument", True)]
+    for call in files:
+        caption_html = str(call.params["caption"])
+        assert "<a" not in caption_html and "<b>" not in caption_html
+        assert shown in html.unescape(caption_html)  # shown as typed, as text
