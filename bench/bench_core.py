@@ -27,8 +27,8 @@ from bench.generate import NOW, SECRETARY, write_workspaces
 from bot.clock import FixedClock
 from bot.settings import Settings
 from handlers.application import build_application
-from handlers.local_api import Limits, LocalBotAPI, LocalRequest, message_update
 from store.storage import atomic_write
+from tests.fakes import Limits, LocalBotAPI, LocalRequest, message_update
 
 ROOT = Path(__file__).resolve().parent.parent
 

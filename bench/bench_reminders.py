@@ -34,9 +34,9 @@ from bot.settings import Settings
 from handlers import reminders
 from handlers.application import build_application
 from handlers.delivery import Deliverer, Pacer
-from handlers.local_api import Limits, LocalBotAPI, LocalRequest
 from store.registry import Registry
 from store.reminders import ReminderStore
+from tests.fakes import Limits, LocalBotAPI, LocalRequest
 
 TZ = "Asia/Ho_Chi_Minh"
 VN = dt.timezone(dt.timedelta(hours=7))

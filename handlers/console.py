@@ -10,7 +10,7 @@ import re
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
@@ -25,16 +25,7 @@ from bot.names import fold
 from bot.render import normalize_lang, plain_text
 from bot.settings import DEFAULT_API_URL, DEFAULT_FILE_URL, Settings
 from handlers.application import build_application
-from handlers.local_api import (
-    Call,
-    Limits,
-    LocalBotAPI,
-    LocalRequest,
-    Member,
-    callback_update,
-    message_update,
-    my_chat_member_update,
-)
+from handlers.console_api import ConsoleBotAPI, ConsoleRequest, Shown
 from handlers.services import services
 from store.workspace import WorkspaceStore
 
@@ -89,21 +80,6 @@ _ROLE_WORDS = {
 }
 
 
-class _NotifyingRequest(LocalRequest):
-    """The local transport, telling the console after each call (jobs send at any time)."""
-
-    def __init__(self, api: LocalBotAPI) -> None:
-        super().__init__(api)
-        self.after_call: Callable[[], None] | None = None
-
-    async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
-        try:
-            return await super().do_request(*args, **kwargs)
-        finally:
-            if self.after_call is not None:
-                self.after_call()
-
-
 @dataclass(slots=True)
 class _PendingReply:
     """A ForceReply the bot sent: the next plain line in that chat answers it."""
@@ -116,7 +92,7 @@ class Console:
     """A terminal chat with the Application: lines in, the bot's messages out as plain text."""
 
     def __init__(
-        self, application: Application[Any, Any, Any, Any, Any, Any], api: LocalBotAPI,
+        self, application: Application[Any, Any, Any, Any, Any, Any], api: ConsoleBotAPI,
         out: TextIO, *, demo_data: bool = False, temporary: bool = False,
     ) -> None:
         self.application = application
@@ -146,12 +122,11 @@ class Console:
         )
         # Message dates follow the bot's clock, so a fixed clock gives a repeatable transcript.
         bot_clock = clock
-        api = LocalBotAPI(
-            CONSOLE_TOKEN, username=BOT_USERNAME, first_name="dondoc",
-            limits=Limits.unlimited(),
+        api = ConsoleBotAPI(
+            int(CONSOLE_TOKEN.split(":")[0]), BOT_USERNAME, "dondoc",
             wall_clock=(lambda: bot_clock().timestamp()) if bot_clock else time.time,
         )
-        request = _NotifyingRequest(api)
+        request = ConsoleRequest(api)
         # No rate limiter: it would pause the console between messages for nothing.
         application = build_application(
             settings, clock=clock, request=request, rate_limiter=False,
@@ -186,26 +161,15 @@ class Console:
         if run_jobs:
             await self.application.start()
         for person in CAST:
-            self.api.add_user(person.user_id, person.name, username=person.username,
-                              language_code="vi")
-        chat_type = "supergroup" if str(self.group_id).startswith("-100") else "group"
-        self.api.add_chat(
-            self.group_id, chat_type, self.group_title, bot_status="administrator",
-            members=[
-                Member(p.user_id, p.name, "creator" if p.user_id == demo.SECRETARY_ID
-                       else "member", p.username)
-                for p in CAST
-            ],
-        )
+            self.api.add_user(person.user_id, person.name, person.username)
+        self.api.add_group(self.group_id, self.group_title, {
+            p.user_id: "creator" if p.user_id == demo.SECRETARY_ID else "member" for p in CAST
+        })
         if self.demo_data:
             self._install_demo()
         if self.store is None:
             # As in Telegram: the group's creator adds the bot, which then greets the group.
-            await self._feed(my_chat_member_update(
-                self.api, chat_id=self.group_id, user_id=CAST[0].user_id, chat_type=chat_type,
-                title=self.group_title, first_name=CAST[0].name, username=CAST[0].username,
-                new_status="administrator",
-            ))
+            await self._feed(self.api.bot_added_update(self.group_id, CAST[0].user_id))
         self._say("console_help", **self._help_values())
         self._report()
         self._busy = False
@@ -268,7 +232,7 @@ class Console:
 
     def report_in_background(self) -> None:
         """Show what the bot sent on its own (a job) while the user was at the prompt."""
-        if self._busy or self._seen == len(self.api.calls):
+        if self._busy or self._seen == len(self.api.shown):
             return
         if not self._report(quiet=True):
             return
@@ -290,8 +254,7 @@ class Console:
                 self._say("console_problem", reason="unknown_person", value=arg)
             else:
                 self.person = person
-                self.api.add_user(person.user_id, person.name, username=person.username,
-                                  language_code="vi")
+                self.api.add_user(person.user_id, person.name, person.username)
                 self._who()
         elif word == "in":
             where = fold(arg)
@@ -337,19 +300,7 @@ class Console:
             del self._pending[chat_id]
             if not text.startswith("/"):
                 reply_to = pending.message_id
-        try:
-            update = self._message(chat_id, text, reply_to)
-        except ValueError:
-            # The question was deleted meanwhile: the line goes as a plain message.
-            update = self._message(chat_id, text, None)
-        await self._feed(update)
-
-    def _message(self, chat_id: int, text: str, reply_to: int | None) -> dict[str, Any]:
-        return message_update(
-            self.api, chat_id=chat_id, user_id=self.person.user_id, text=text,
-            first_name=self.person.name, username=self.person.username, language_code="vi",
-            reply_to_message_id=reply_to,
-        )
+        await self._feed(self.api.message_update(chat_id, self.person.user_id, text, reply_to))
 
     async def _press(self, number: int) -> None:
         found = self._last_buttons()
@@ -367,19 +318,13 @@ class Console:
             else:
                 self._say("console_problem", reason="not_pressable", value=button["text"])
             return
-        await self._feed(callback_update(
-            self.api, chat_id=self.chat_id, user_id=self.person.user_id,
-            message_id=message_id, data=button["callback_data"], first_name=self.person.name,
-            username=self.person.username,
+        await self._feed(self.api.callback_update(
+            self.chat_id, self.person.user_id, message_id, button["callback_data"],
         ))
 
     def _last_buttons(self) -> tuple[int, list[dict[str, Any]]] | None:
         """The newest bot message in this chat that has inline buttons, and its buttons."""
-        try:
-            messages = self.api.messages(self.chat_id)
-        except KeyError:  # a private chat not opened yet
-            return None
-        for message in reversed(messages):
+        for message in reversed(self.api.messages(self.chat_id)):
             buttons = _buttons(message.get("reply_markup"))
             if buttons:
                 return message["message_id"], buttons
@@ -449,58 +394,34 @@ class Console:
 
         `quiet`: the user is at the prompt, so start on a fresh line, and only if needed.
         """
-        calls = self.api.calls[self._seen:]
-        self._seen += len(calls)
-        shown = [call for call in calls if self._visible(call)]
+        shown = self.api.shown[self._seen:]
+        self._seen += len(shown)
         if shown and quiet:
             self.out.write("\n")
-        for call in shown:
-            self._show(call)
+        for item in shown:
+            self._show(item)
         return bool(shown)
 
-    @staticmethod
-    def _visible(call: Call) -> bool:
-        if call.error is not None:
-            # Expected refusals too (a user who never opened a private chat): the log has them.
-            log.info("Bot API refused %s: %s", call.method, call.error.description)
-            return False
-        method = call.method.lower()
-        return call.processed and (
-            method in ("sendmessage", "sendphoto", "senddocument", "deletemessage")
-            or (method.startswith("editmessage") and isinstance(call.result, dict))
-            or (method == "answercallbackquery" and bool(call.params.get("text")))
-        )
+    def _show(self, item: Shown) -> None:
+        if item.kind == "notice":
+            self._line(("⚠ " if item.alert else "💬 ") + item.text)
+            return
+        self._show_message(item)
+        if item.kind == "sent":
+            self._remember_question(item.message, item.markup)
 
-    def _show(self, call: Call) -> None:
-        method = call.method.lower()
-        result = call.result
-        if method in ("sendmessage", "sendphoto", "senddocument"):
-            self._show_message(result, "🤖", call.params)
-            self._remember_question(result, call.params)
-        elif method.startswith("editmessage") and isinstance(result, dict):
-            self._show_message(result, "✎", call.params)
-        elif method == "answercallbackquery" and call.params.get("text"):
-            mark = "⚠" if call.params.get("show_alert") else "💬"
-            self._line(f"{mark} {call.params['text']}")
-        elif method == "deletemessage":
-            self._line(f"🗑 #{call.params.get('message_id')}")
-
-    def _show_message(self, message: dict[str, Any], mark: str, params: dict[str, Any]) -> None:
-        chat = message.get("chat", {})
-        if chat.get("id") != self.chat_id:
+    def _show_message(self, item: Shown) -> None:
+        message = item.message
+        if item.chat_id != self.chat_id:
             # A message elsewhere (a reminder in someone's private chat): say where it went.
-            where = chat.get("title") or chat.get("first_name") or str(chat.get("id"))
-            self._line(f"→ {where}")
-        lines: list[str] = []
-        for media in ("photo", "document"):
-            if media in message:
-                upload = params.get(media)
-                name = getattr(upload, "filename", None) or message.get("document", {}).get(
-                    "file_name", media)
-                lines.append(("🖼 " if media == "photo" else "📎 ") + str(name))
+            chat = message["chat"]
+            self._line(f"→ {chat.get('title') or chat.get('first_name') or chat['id']}")
+        lines = [("🖼 " if "photo" in message else "📎 ") + upload.filename
+                 for upload in item.uploads]
         text = message.get("text") or message.get("caption") or ""
         lines.extend(text.split("\n") if text else [])
         buttons = _button_rows(message.get("reply_markup"))
+        mark = "🤖" if item.kind == "sent" else "✎"
         first, *rest = lines or [""]
         self._line(f"{mark} {first}")
         for line in rest:
@@ -508,8 +429,7 @@ class Console:
         if buttons:
             self._line(_INDENT + ("\n" + _INDENT).join(buttons))
 
-    def _remember_question(self, message: dict[str, Any], params: dict[str, Any]) -> None:
-        markup = params.get("reply_markup")
+    def _remember_question(self, message: dict[str, Any], markup: dict[str, Any] | None) -> None:
         if not isinstance(markup, dict) or not markup.get("force_reply"):
             return
         asked = None

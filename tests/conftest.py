@@ -14,16 +14,6 @@ from telegram.ext import Application
 from bot.clock import FixedClock
 from bot.settings import Settings
 from handlers.application import build_application
-from handlers.local_api import (
-    Call,
-    Limits,
-    LocalBotAPI,
-    LocalRequest,
-    Member,
-    callback_update,
-    message_update,
-    my_chat_member_update,
-)
 from handlers.services import services
 from store.registry import Registry
 from store.workspace import WorkspaceStore
@@ -36,6 +26,16 @@ from tests.factories import (
     SECRETARY,
     STRANGER,
     seeded_store,
+)
+from tests.fakes import (
+    Call,
+    Limits,
+    LocalBotAPI,
+    LocalRequest,
+    Member,
+    callback_update,
+    message_update,
+    my_chat_member_update,
 )
 
 TOKEN = "123456:TEST-TOKEN"

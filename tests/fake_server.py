@@ -12,7 +12,7 @@ from typing import Any, Self, TypeVar
 
 from aiohttp import web
 
-from handlers.local_api import (
+from tests.fakes import (
     BotAPIError,
     ConnectionDropped,
     LocalBotAPI,

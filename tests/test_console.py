@@ -148,7 +148,7 @@ async def test_a_command_shows_the_bots_answer_as_plain_text(
     _take(out)
     assert await con.handle("/status")
     text = _take(out)
-    sent = con.api.texts(demo.DEMO_CHAT_ID)
+    sent = [m["text"] for m in con.api.messages(demo.DEMO_CHAT_ID)]
     assert sent, "the bot answered nothing"
     assert text.startswith("🤖 ")
     for line in sent[-1].splitlines():

@@ -11,14 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from handlers.local_api import (
+from tests.fake_server import FakeTelegramServer
+from tests.fakes import (
     LocalBotAPI,
     Member,
     callback_update,
     message_update,
     my_chat_member_update,
 )
-from tests.fake_server import FakeTelegramServer
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "424242:E2E-TOKEN"
@@ -171,7 +171,7 @@ def test_bad_input_gets_clear_replies_and_nothing_written(bot: Bot) -> None:
 
 
 def test_the_secretary_gets_the_summary_with_chart_and_documents_over_http(bot: Bot) -> None:
-    from handlers.local_api import UploadedFile
+    from tests.fakes import UploadedFile
 
     api = bot.api
     bot.join_group()

@@ -21,11 +21,11 @@ from typing import Any
 import pytest
 
 from bot.model import Agency, AgencyKind, Member, Role, UserPrefs
-from handlers.local_api import Fault, LocalBotAPI
-from handlers.local_api import Member as ChatMember
 from store.registry import Registry
 from tests.factories import make_task
 from tests.fake_server import FakeTelegramServer
+from tests.fakes import Fault, LocalBotAPI
+from tests.fakes import Member as ChatMember
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "434343:E2E-REMINDERS"

@@ -13,8 +13,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from handlers.local_api import LocalBotAPI, Member, message_update
 from tests.fake_server import FakeTelegramServer
+from tests.fakes import LocalBotAPI, Member, message_update
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "515151:WEBHOOK-TOKEN"

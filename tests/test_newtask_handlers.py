@@ -9,7 +9,6 @@ from typing import Any
 import pytest
 
 from bot.model import Agency, AgencyKind, Role, UserPrefs
-from handlers.local_api import Call
 from tests.conftest import Harness, buttons_of, texts
 from tests.factories import (
     CHAIR,
@@ -20,6 +19,7 @@ from tests.factories import (
     STRANGER,
     make_task,
 )
+from tests.fakes import Call
 
 # The harness does not start the JobQueue, so PTB says on each update that the wizard's
 # timeout is not armed; the timeout test starts it.

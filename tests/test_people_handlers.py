@@ -125,7 +125,7 @@ async def test_private_chat_asks_which_workspace_when_member_of_several(seeded: 
 async def test_workspace_button_of_a_group_he_is_not_in_is_refused(seeded: Harness) -> None:
     from telegram import Update
 
-    from handlers.local_api import callback_update
+    from tests.fakes import callback_update
 
     seeded.registry.create(-100777, "Tổ khác", lang="vi", tz="Asia/Ho_Chi_Minh",
                            at=seeded.clock())
@@ -143,7 +143,7 @@ async def test_workspace_button_of_a_group_he_is_not_in_is_refused(seeded: Harne
 async def test_an_edited_command_is_not_run_again(seeded: Harness) -> None:
     from telegram import Update
 
-    from handlers.local_api import message_update
+    from tests.fakes import message_update
 
     sent = message_update(seeded.api, chat_id=GROUP_ID, user_id=SECRETARY,
                           text="/themdonvi UBND tỉnh Cà Mau | Cà Mau", first_name="Thư")

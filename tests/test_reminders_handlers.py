@@ -15,7 +15,6 @@ from bot.model import Task, TaskStatus
 from bot.reminders import ExtensionStatus, Kind, ReminderKey
 from handlers import reminders
 from handlers.delivery import Deliverer
-from handlers.local_api import Call, Fault, fail_calls
 from store.reminders import ReminderStore
 from tests.conftest import Harness, buttons_of, make_harness, texts
 from tests.factories import (
@@ -28,6 +27,7 @@ from tests.factories import (
     VN,
     make_task,
 )
+from tests.fakes import Call, Fault, fail_calls
 
 WED = dt.date(2024, 7, 31)
 THU = dt.date(2024, 8, 1)

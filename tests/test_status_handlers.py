@@ -8,7 +8,6 @@ import re
 import pytest
 
 from bot.model import Agency, Task, TaskStatus, UserPrefs
-from handlers.local_api import Call
 from handlers.status import CANCELLED_INLINE, PER_PAGE, parse_days
 from tests.conftest import Harness, buttons_of, texts
 from tests.factories import (
@@ -21,6 +20,7 @@ from tests.factories import (
     VN,
     make_task,
 )
+from tests.fakes import Call
 
 TODAY = NOW.date()
 DAY = dt.timedelta(days=1)

@@ -17,9 +17,9 @@ from pypdf import PdfReader
 
 from bot.chart import chart_size
 from bot.model import Task, TaskStatus
-from handlers.local_api import Call, UploadedFile
 from tests.conftest import Harness, buttons_of, texts
 from tests.factories import CHAIR, NOW, OTHER_OWNER, OWNER, SECRETARY, STRANGER, make_task
+from tests.fakes import Call, UploadedFile
 from tests.test_summary import APR, MEETING_4, MEETING_5, summary_tasks
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -7,7 +7,6 @@ import datetime as dt
 import pytest
 
 from bot.model import Agency, AgencyKind, HistoryKind, Task, TaskStatus, UserPrefs
-from handlers.local_api import Call
 from tests.conftest import Harness, buttons_of, texts
 from tests.factories import (
     CHAIR,
@@ -19,6 +18,7 @@ from tests.factories import (
     STRANGER,
     make_task,
 )
+from tests.fakes import Call
 
 
 @pytest.fixture

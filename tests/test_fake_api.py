@@ -20,7 +20,8 @@ from telegram.ext import (
     ContextTypes,
 )
 
-from handlers.local_api import (
+from tests.fake_server import FakeTelegramServer
+from tests.fakes import (
     BotAPIError,
     Fault,
     Limits,
@@ -36,7 +37,6 @@ from handlers.local_api import (
     my_chat_member_update,
     parse_html,
 )
-from tests.fake_server import FakeTelegramServer
 
 USER = 1001
 GROUP = -1001234567890
