@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import urlsplit
 
+from bot.logs import configure_logging
 from bot.render import Renderer, plain_text
 from bot.settings import Settings
 from store.storage import CorruptDataFile
@@ -34,18 +35,6 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                          help="data directory (default: DONDOC_DATA_DIR, or a temporary "
                               "one with --demo)")
     return parser.parse_args(argv)
-
-
-def configure_logging(level: str) -> None:
-    """Log to stderr; never at a level where httpx prints request URLs, which hold the token."""
-    try:
-        logging.basicConfig(
-            format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=level.upper(),
-        )
-    except ValueError:
-        logging.basicConfig(level=logging.INFO)
-    for noisy in ("httpx", "httpcore", "apscheduler"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 def tell(template: str, lang: str, stream: TextIO | None = None, **values: Any) -> None:

@@ -191,3 +191,8 @@ def test_the_secretary_gets_the_summary_with_chart_and_documents_over_http(bot: 
     assert uploads[0].data[:8] == b"\x89PNG\r\n\x1a\n"
     assert uploads[2].data[:5] == b"%PDF-"
     assert [c for c in api.errors() if c.method != "getUpdates"] == []
+    # At the default level (INFO) the log has no library chatter (fontTools wrote 75 lines).
+    log = bot.log.read_text(errors="replace")
+    assert [line for line in log.splitlines()
+            if any(f" {name}" in line for name in ("fontTools", "matplotlib", "PIL", "fpdf"))
+            ] == []
