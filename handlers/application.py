@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import importlib
 import logging
 from collections.abc import Iterable
@@ -10,7 +11,6 @@ from typing import Any
 from telegram import BotCommand, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     BaseHandler,
@@ -24,7 +24,10 @@ from telegram.request import BaseRequest
 from bot.clock import Clock, OffsetClock, system_clock
 from bot.render import LANGUAGES, Renderer
 from bot.settings import Settings
+from handlers.delivery import Delivery, DeliveryStopped
+from handlers.ordering import WorkspaceOrder, workspace_keys
 from handlers.services import KEY, Services
+from store import saves
 from store.registry import Registry
 
 log = logging.getLogger(__name__)
@@ -82,8 +85,13 @@ def build_application(
     updates_request: BaseRequest | None = None,
     registry: Registry | None = None,
     rate_limiter: bool = True,
+    delivery: Delivery | None = None,
 ) -> Application[Any, Any, Any, Any, Any, Any]:
-    """The Application with every handler registered; the same for tests, console and prod."""
+    """The Application with every handler registered; the same for tests, console and prod.
+
+    Every request the bot makes goes through one :class:`Delivery` (`delivery`, or one that
+    paces messages within Telegram's limits unless `rate_limiter` is False).
+    """
     if clock is None:
         clock = OffsetClock(settings.fake_now) if settings.fake_now else system_clock
     builder = (
@@ -102,16 +110,22 @@ def build_application(
     if request is not None:
         builder = builder.request(request)
         builder = builder.get_updates_request(updates_request or request)
-    if rate_limiter:
-        limiter: Any = AIORateLimiter(max_retries=3)  # PTB types it per builder; any is fine
-        builder = builder.rate_limiter(limiter)
+    if delivery is None:
+        delivery = Delivery(pace=rate_limiter)
+    builder = builder.rate_limiter(delivery)
+    # One chat never waits for another; one workspace's updates keep their order.
+    order = WorkspaceOrder()
+    builder = builder.concurrent_updates(order)
     application = builder.build()
-    application.bot_data[KEY] = Services(
+    svc = Services(
         settings=settings,
         clock=clock,
         registry=registry if registry is not None else Registry(settings.data_dir),
         renderer=Renderer(),
     )
+    application.bot_data[KEY] = svc
+    delivery.on_blocked = svc.registry.users.mark_blocked
+    order.keys_of = functools.partial(workspace_keys, svc.registry)
     for module in feature_modules():
         module.register(application)
     for group in application.handlers.values():
@@ -137,7 +151,13 @@ def _commands_from_new_messages_only(handlers: Iterable[BaseHandler[Any, Any, An
 
 
 async def _on_error(update: object, context: Any) -> None:
-    """Log the failure with its update; tell the user nothing was lost, without a traceback."""
+    """Log the failure with its update; tell the user what became of his request.
+
+    A change that was saved is said to be saved: "try again" would apply it twice.
+    """
+    if isinstance(context.error, DeliveryStopped):
+        log.info("stopping: the answer to %r was not sent", update)
+        return
     log.error("error while handling %r", update, exc_info=context.error)
     if not isinstance(update, Update) or update.effective_chat is None:
         return
@@ -150,7 +170,9 @@ async def _on_error(update: object, context: Any) -> None:
     )
     try:
         await context.bot.send_message(
-            update.effective_chat.id, svc.renderer.render("error", lang), parse_mode="HTML",
+            update.effective_chat.id,
+            svc.renderer.render("error_saved" if saves.made() else "error", lang),
+            parse_mode="HTML",
         )
     except Exception:
         log.exception("could not tell the user about the error")

@@ -19,7 +19,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatMemberStatus, ChatType, ParseMode
-from telegram.error import TelegramError
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.model import Member, Role, UserPrefs
@@ -202,7 +202,9 @@ async def edit_or_send(update: Update, context: Ctx, scope: Scope, template: str
                 text, parse_mode=ParseMode.HTML, reply_markup=markup,
             )
             return
-        except TelegramError as exc:
+        except BadRequest as exc:
+            # Too old to edit, or deleted: a new message. (Network failures were retried
+            # below, in the delivery, and are not worth a second message that fails alike.)
             if "not modified" in str(exc):
                 return
             log.info("could not edit message, sending anew: %s", exc)

@@ -43,7 +43,7 @@ from bot.reminders import (
 )
 from bot.render import normalize_lang
 from handlers.common import Ctx, Scope, buttons, command_args, reply, require, resolve
-from handlers.delivery import Deliverer, Pacer, Result, Status
+from handlers.delivery import DeliveryStopped, Result, Status, deliver
 from handlers.services import services
 from store.reminders import ReminderStore
 from store.workspace import WorkspaceStore
@@ -63,9 +63,8 @@ App = Application[Any, Any, Any, Any, Any, Any]
 
 @dataclass
 class Engine:
-    """The reminder machinery of one Application: stores, per-workspace locks, the deliverer."""
+    """The reminder machinery of one Application: stores, per-workspace locks, wake-ups."""
 
-    deliverer: Deliverer
     stores: dict[int, ReminderStore] = field(default_factory=dict)
     locks: dict[int, asyncio.Lock] = field(default_factory=dict)
     revisions: dict[int, int] = field(default_factory=dict)
@@ -80,11 +79,6 @@ def engine(app: App) -> Engine:
     found = app.bot_data[KEY]
     assert isinstance(found, Engine)
     return found
-
-
-def set_deliverer(app: App, deliverer: Deliverer) -> None:
-    """Replace how messages are delivered (tests and benchmarks inject their own sleep)."""
-    engine(app).deliverer = deliverer
 
 
 def reminder_store(app: App, store: WorkspaceStore) -> ReminderStore:
@@ -162,6 +156,10 @@ async def wake(app: App, chat_id: int, *, scheduled: dt.datetime | None = None) 
     """Send what is due now in a workspace and schedule its next wake-up; messages sent."""
     try:
         return await run_due(app, chat_id, scheduled=scheduled)
+    except DeliveryStopped:
+        # The bot is stopping: what was not sent is not logged, so the next start sends it.
+        log.info("stopping: reminders of %s left for the next start", chat_id)
+        return 0
     finally:
         reschedule(app, chat_id, keep_due=False)
 
@@ -268,19 +266,12 @@ async def run_due(app: App, chat_id: int, *, scheduled: dt.datetime | None = Non
 async def _send(app: App, rs: ReminderStore, key: ReminderKey, chat_id: int, text: str,
                 markup: InlineKeyboardMarkup | None, now: dt.datetime) -> Result:
     """One delivery; logged as sent before the next one starts."""
-    result = await engine(app).deliverer.send(app.bot, chat_id, text, markup)
+    result = await deliver(app.bot, chat_id, text, markup)
     if result.status is Status.SENT:
         rs.log_sent(key, chat_id, now, result.message_id)
     else:
         log.warning("reminder %s to %s: %s (%s)", key, chat_id, result.status, result.reason)
     return result
-
-
-def _mark_blocked(app: App, user_id: int) -> None:
-    users = services(app).registry.users
-    prefs = users.get(user_id)
-    if not prefs.blocked:
-        users.save(dataclasses.replace(prefs, blocked=True))
 
 
 async def _to_people(app: App, store: WorkspaceStore, rs: ReminderStore, key: ReminderKey,
@@ -302,9 +293,8 @@ async def _to_people(app: App, store: WorkspaceStore, rs: ReminderStore, key: Re
         if result.status is Status.SENT:
             sent += 1
             continue
-        if result.status is Status.BLOCKED:
-            _mark_blocked(app, member.user_id)
-        in_group.append(member)  # the group is the way left to reach him
+        # Blocked (the delivery marked him so) or failing: the group is the way left.
+        in_group.append(member)
     group = store.workspace.chat_id
     if in_group and group not in done:
         lang = store.workspace.lang
@@ -583,19 +573,16 @@ async def _to_people_now(app: App, store: WorkspaceStore, key: ReminderKey, peop
     users = services(app).registry.users
     prefs = {m.user_id: users.get(m.user_id) for m in people}
     private, in_group = plan.route(people, prefs)
-    deliverer = engine(app).deliverer
     for member in private:
         lang = _lang(prefs[member.user_id], store)
         text = _render(app, store, lang, template, mentions=[], **values)
-        result = await deliverer.send(app.bot, member.user_id, text, markup_for(lang))
-        if result.status is Status.BLOCKED:
-            _mark_blocked(app, member.user_id)
+        result = await deliver(app.bot, member.user_id, text, markup_for(lang))
         if result.status is not Status.SENT:
             in_group.append(member)
     if in_group:
         lang = store.workspace.lang
         text = _render(app, store, lang, template, mentions=in_group, **values)
-        result = await deliverer.send(app.bot, store.workspace.chat_id, text, markup_for(lang))
+        result = await deliver(app.bot, store.workspace.chat_id, text, markup_for(lang))
         if result.status is not Status.SENT:
             rs = reminder_store(app, store)
             for member in in_group:
@@ -661,8 +648,7 @@ _ACTIONS = {
 
 def register(application: App) -> None:
     """Add /remindersettings, the reminder buttons, and the watcher that reschedules."""
-    deliverer = Deliverer(Pacer() if application.bot.rate_limiter is not None else None)
-    application.bot_data[KEY] = Engine(deliverer=deliverer)
+    application.bot_data[KEY] = Engine()
     application.add_handler(CommandHandler(["remindersettings", "caidatnhacviec"],
                                            settings_command))
     application.add_handler(CallbackQueryHandler(on_button, pattern=rf"^{PREFIX}:"))

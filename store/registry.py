@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 
@@ -38,6 +39,14 @@ class UserStore:
             table.remove(doc_ids=[prefs.user_id])
         table.insert(Document(doc, doc_id=prefs.user_id))
         self._prefs[prefs.user_id] = prefs
+
+    def mark_blocked(self, chat_id: int) -> None:
+        """Telegram refused a message to this private chat (403): reach him in the group."""
+        if chat_id <= 0:  # a group that removed the bot: nobody to mark
+            return
+        prefs = self.get(chat_id)
+        if not prefs.blocked:
+            self.save(dataclasses.replace(prefs, blocked=True))
 
 
 class Registry:

@@ -15,7 +15,7 @@ from tinydb import TinyDB
 from tinydb.table import Document, Table
 
 from bot.model import Agency, AuditEntry, Meeting, Member, Task, Workspace
-from store import codec
+from store import codec, saves
 from store.storage import DurableStorage, MemoryStorage, TableText
 
 Doc = dict[str, Any]
@@ -86,6 +86,7 @@ class WorkspaceStore:
     def __init__(self, db: TinyDB) -> None:
         self.db = db
         self.revision = 0
+        self._depth = 0  # open transactions: only the outermost one reaches the disk
         self._load()
 
     @classmethod
@@ -196,6 +197,7 @@ class WorkspaceStore:
         storage = self.db.storage
         batch = getattr(storage, "batch", None)
         manager = batch() if batch is not None else contextlib.nullcontext()
+        self._depth += 1
         try:
             with manager:
                 yield
@@ -208,7 +210,11 @@ class WorkspaceStore:
                 table._next_id = None  # TinyDB caches the next id; it may be stale now
             self._load()
             raise
+        finally:
+            self._depth -= 1
         self.revision += 1
+        if not self._depth:
+            saves.note()
 
     def _audit(
         self, actor: int, at: dt.datetime, action: str, task: int | None, before: Doc | None,

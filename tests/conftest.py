@@ -14,6 +14,8 @@ from telegram.ext import Application
 from bot.clock import FixedClock
 from bot.settings import Settings
 from handlers.application import build_application
+from handlers.delivery import Delivery
+from handlers.ordering import handle
 from handlers.services import services
 from store.registry import Registry
 from store.workspace import WorkspaceStore
@@ -53,8 +55,8 @@ PEOPLE = {
 class Harness:
     """The real Application wired to an in-process fake Bot API, with a fixed clock.
 
-    ``send`` and ``press`` feed one update through ``Application.process_update`` and return
-    the Bot API calls it caused; an exception inside a handler fails the test unless
+    ``send`` and ``press`` feed one update through the update processor, as polling does, and
+    return the Bot API calls it caused; an exception inside a handler fails the test unless
     ``expect_error`` is set.
     """
 
@@ -63,6 +65,7 @@ class Harness:
     clock: FixedClock
     data_dir: Path
     errors: list[BaseException] = field(default_factory=list)
+    waits: list[float] = field(default_factory=list)  # the delivery's sleeps, not slept
 
     @property
     def registry(self) -> Registry:
@@ -78,7 +81,7 @@ class Harness:
     async def _feed(self, update: dict[str, Any], expect_error: bool) -> list[Call]:
         start = len(self.api.calls)
         self.errors.clear()
-        await self.app.process_update(Update.de_json(update, self.app.bot))
+        await handle(self.app, Update.de_json(update, self.app.bot))
         if self.errors and not expect_error:
             raise self.errors[0]
         return self.api.calls[start:]
@@ -150,8 +153,14 @@ async def make_harness(data_dir: Path, clock: FixedClock, *, seed: bool) -> Harn
     api = LocalBotAPI(TOKEN, limits=Limits.unlimited())
     api.add_chat(GROUP_ID, "supergroup", GROUP_TITLE, _group_roster())
     settings = Settings(token=TOKEN, data_dir=data_dir)
-    app = build_application(settings, clock=clock, request=LocalRequest(api), rate_limiter=False)
-    harness = Harness(app=app, api=api, clock=clock, data_dir=data_dir)
+    waits: list[float] = []
+
+    async def no_sleep(seconds: float) -> None:
+        waits.append(seconds)
+
+    app = build_application(settings, clock=clock, request=LocalRequest(api),
+                            delivery=Delivery(pace=False, sleep=no_sleep))
+    harness = Harness(app=app, api=api, clock=clock, data_dir=data_dir, waits=waits)
 
     async def collect(update: object, context: Any) -> None:
         harness.errors.append(context.error)

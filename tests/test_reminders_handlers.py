@@ -14,7 +14,6 @@ from bot.clock import FixedClock
 from bot.model import Task, TaskStatus
 from bot.reminders import ExtensionStatus, Kind, ReminderKey
 from handlers import reminders
-from handlers.delivery import Deliverer
 from store.reminders import ReminderStore
 from tests.conftest import Harness, buttons_of, make_harness, texts
 from tests.factories import (
@@ -37,16 +36,6 @@ MON = dt.date(2024, 8, 5)
 
 def at(day: dt.date, hour: int = 8, minute: int = 0) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(hour, minute), VN)
-
-
-class NoSleep:
-    """A sleep that returns at once and remembers how long it was asked to wait."""
-
-    def __init__(self) -> None:
-        self.waits: list[float] = []
-
-    async def __call__(self, seconds: float) -> None:
-        self.waits.append(seconds)
 
 
 def add(h: Harness, title: str, deadline: dt.date, **extra: Any) -> Task:
@@ -72,8 +61,7 @@ async def started(h: Harness, *users: int) -> None:
 
 @pytest.fixture
 async def bot(seeded: Harness) -> AsyncIterator[Harness]:
-    """The seeded bot, with retries that do not sleep; task 1 due in 7 days is Nghệ's."""
-    reminders.set_deliverer(seeded.app, Deliverer(sleep=NoSleep()))
+    """The seeded bot (its retries do not sleep); task 1 due in 7 days is Nghệ's."""
     add(seeded, "Số hóa hồ sơ", dt.date(2024, 8, 7), responsible=(OWNER,))
     await started(seeded, OWNER)
     seeded.api.clear_calls()
@@ -161,14 +149,12 @@ async def test_a_bad_gateway_and_a_dropped_connection_are_retried_once_delivered
 
 
 async def test_a_flood_wait_is_honoured_before_retrying(seeded: Harness) -> None:
-    sleep = NoSleep()
-    reminders.set_deliverer(seeded.app, Deliverer(sleep=sleep))
     add(seeded, "Số hóa hồ sơ", dt.date(2024, 8, 7), responsible=(OWNER,))
     await started(seeded, OWNER)
     seeded.api.faults = fail_calls(Fault.too_many_requests(retry_after=7), method="sendMessage")
     calls = await morning(seeded)
     assert len(sent_to(calls, OWNER)) == 1
-    assert 7.0 in sleep.waits
+    assert 7.0 in seeded.waits
 
 
 async def test_a_reminder_that_finally_fails_shows_in_the_next_digest(bot: Harness) -> None:
@@ -202,7 +188,6 @@ async def test_a_restart_with_the_same_data_sends_nothing_twice_and_misses_nothi
     clock.set(at(WED, 8, 20))
     second = await make_harness(data, clock, seed=False)
     try:
-        reminders.set_deliverer(second.app, Deliverer(sleep=NoSleep()))
         assert second.app.job_queue is not None
         [job] = second.app.job_queue.get_jobs_by_name(f"rem:{GROUP_ID}")  # the catch-up
         assert job.data == {"chat": GROUP_ID, "at": at(WED, 8, 20)}
