@@ -4,7 +4,7 @@ Run by hand: `.venv/bin/python -m bench.bench_reminders [--workspaces 100] [--pe
 [--speed 10] [--tasks 100000]`.
 
 1. Burst: `workspaces` x `per` reminders due at the same minute, each to its own official in
-   private, sent by the real Application (Pacer, Deliverer, store log) to the in-process fake
+   private, sent by the real Application (its Delivery, the store log) to the in-process fake
    Bot API enforcing Telegram's limits (30/s overall, 20/min per group, ~1/s per private
    chat). The least time the limits allow is messages / 30 s; the figure is that floor as a
    fraction of the time taken (goal >= 90%), with lost and duplicated messages counted.
@@ -33,7 +33,7 @@ from bot.model import Agency, AgencyKind, Member, Role, Task, UserPrefs
 from bot.settings import Settings
 from handlers import reminders
 from handlers.application import build_application
-from handlers.delivery import Deliverer, Pacer
+from handlers.delivery import Delivery
 from store.registry import Registry
 from store.reminders import ReminderStore
 from tests.fakes import Limits, LocalBotAPI, LocalRequest
@@ -92,10 +92,8 @@ async def burst(data_dir: Path, groups: list[int], per: int, speed: float) -> di
         api.add_chat(user, "private", first_name=f"Cán bộ {user}")
     settings = Settings(token=TOKEN, data_dir=data_dir)
     app = build_application(settings, clock=FixedClock(MORNING), request=LocalRequest(api),
-                            rate_limiter=False)
+                            delivery=Delivery(clock=scaled, sleep=scaled_sleep))
     await app.initialize()
-    reminders.set_deliverer(app, Deliverer(Pacer(clock=scaled, sleep=scaled_sleep),
-                                           sleep=scaled_sleep))
     start = scaled()
     counts = await asyncio.gather(*(reminders.run_due(app, g) for g in groups))
     elapsed = scaled() - start

@@ -11,9 +11,9 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, Re
 
 from bot.model import TaskStatus
 from handlers.delivery import Delivery, DeliveryStopped, Pacer
-from tests.fakes import Call, Fault, ManualClock, fail_calls
 from tests.conftest import Harness, texts
-from tests.factories import GROUP_ID, NOW, OWNER, SECRETARY, make_task
+from tests.factories import NOW, OWNER, SECRETARY, make_task
+from tests.fakes import Call, Fault, ManualClock, fail_calls
 
 SAVED = "Thay đổi của bạn đã được lưu"
 TRY_AGAIN = "Vui lòng thử lại"
