@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
+from typing import TypeVar
 
 from rapidfuzz import fuzz
 
@@ -15,6 +16,7 @@ _SPACES = re.compile(r"\s+")
 # Prefixes officials add or drop at will: "UBND tỉnh Nghệ An", "tỉnh Nghệ An", "Bộ Tư pháp".
 _NOISE = ("ubnd tinh ", "ubnd thanh pho ", "ubnd ", "tinh ", "thanh pho ", "tp. ", "tp ")
 FUZZY_MIN = 85.0
+T = TypeVar("T")
 
 
 @lru_cache(maxsize=8192)
@@ -45,11 +47,13 @@ def match_agencies(query: str, agencies: Iterable[Agency]) -> list[Agency]:
     Exact matches win; then names that start with or contain the query; then near spellings
     (a typo or two), keeping only the best-scoring ones so one typo does not bring in all.
     """
-    wanted = _core(fold(query))
+    return match_keyed(_core(fold(query)), [(a, agency_keys(a)) for a in agencies])
+
+
+def match_keyed(wanted: str, keyed: Sequence[tuple[T, set[str]]]) -> list[T]:
+    """What a folded query may mean among things with folded keys, by match_agencies' rules."""
     if not wanted:
         return []
-    pool = list(agencies)
-    keyed = [(a, agency_keys(a)) for a in pool]
     exact = [a for a, keys in keyed if wanted in keys]
     if exact:
         return exact
@@ -60,10 +64,10 @@ def match_agencies(query: str, agencies: Iterable[Agency]) -> list[Agency]:
     if words:
         return words
     scored = []
-    for agency, keys in keyed:
-        score = max(fuzz.ratio(wanted, k) for k in keys)
+    for item, keys in keyed:
+        score = max((fuzz.ratio(wanted, k) for k in keys), default=0.0)
         if score >= FUZZY_MIN:
-            scored.append((score, agency))
+            scored.append((score, item))
     if not scored:
         return []
     best = max(s for s, _ in scored)

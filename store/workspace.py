@@ -16,6 +16,7 @@ from tinydb.table import Document, Table
 
 from bot.model import Agency, AuditEntry, Meeting, Member, Task, Workspace
 from store import codec, saves
+from store.indicators import IndicatorStore
 from store.storage import DurableStorage, MemoryStorage, TableText
 
 Doc = dict[str, Any]
@@ -125,6 +126,7 @@ class WorkspaceStore:
         # The audit trail only grows and is read only for /history: its entries stay in the
         # file (see store.storage._DetachableMixin.open_log), not in memory.
         storage.open_log("audit", storage.take("audit"))
+        self._indicator_store: IndicatorStore | None = None  # read when first asked for
 
     @property
     def _tasks(self) -> dict[int, Task]:
@@ -184,6 +186,13 @@ class WorkspaceStore:
             for key, doc in sorted(docs.items(), key=lambda item: int(item[0]))
             if task is None or doc.get("task") == task
         ]
+
+    @property
+    def indicators(self) -> IndicatorStore:
+        """The workspace's indicators and their values (store/indicators.py)."""
+        if self._indicator_store is None:
+            self._indicator_store = IndicatorStore(self)
+        return self._indicator_store
 
     def table(self, name: str) -> Table:
         """A raw table for features that keep their own documents (e.g. the reminder log)."""
