@@ -320,21 +320,18 @@ def _task(
 
     if outcome == OK:
         task.deadline = _weekday_on_or_before(today - dt.timedelta(days=10 + 8 * k))
+        if k == 0:
+            # Extended, then finished after the first deadline but before the new one: on
+            # time by the adjusted deadline (the default rule), late by the strict one.
+            _extend(task, task.deadline - dt.timedelta(days=14), zone)
         done = task.deadline - dt.timedelta(days=1 + k % 5)
         _complete(task, _at(done, 15, zone), actor, _DONE_NOTE)
     elif outcome == LATE:
         task.deadline = _weekday_on_or_before(today - dt.timedelta(days=25 + 9 * k))
-        done = task.deadline + dt.timedelta(days=3 + 4 * k)
         if k == 0:
-            # Extended, then finished after the first deadline but before the new one:
-            # still late, because reports judge against the deadline first set.
-            task.original_deadline = task.deadline
-            task.deadline = task.deadline + dt.timedelta(days=14)
-            task.history.append(HistoryEntry(
-                at=_at(task.original_deadline - dt.timedelta(days=2), 10, zone),
-                user_id=SECRETARY_ID, kind=HistoryKind.DEADLINE, note=_EXTEND_NOTE,
-                old_deadline=task.original_deadline, new_deadline=task.deadline,
-            ))
+            # Extended, and finished after even the new deadline: late by either rule.
+            _extend(task, task.deadline - dt.timedelta(days=14), zone)
+        done = task.deadline + dt.timedelta(days=3 + 4 * k)
         _complete(task, _at(done, 16, zone), actor, _LATE_NOTE)
     elif outcome == DUE:
         task.deadline = _weekday_on_or_after(today + dt.timedelta(days=3 + 11 * k))
@@ -352,6 +349,16 @@ def _task(
             kind=HistoryKind.CANCELLED, note=_CANCEL_NOTE,
         ))
     return task
+
+
+def _extend(task: Task, first: dt.date, zone: ZoneInfo) -> None:
+    """Make `first` the task's first deadline, moved to the current one two days before it."""
+    task.original_deadline = first
+    task.history.append(HistoryEntry(
+        at=_at(first - dt.timedelta(days=2), 10, zone), user_id=SECRETARY_ID,
+        kind=HistoryKind.DEADLINE, note=_EXTEND_NOTE, old_deadline=first,
+        new_deadline=task.deadline,
+    ))
 
 
 def _complete(task: Task, at: dt.datetime, actor: int, note: str) -> None:

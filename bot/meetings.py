@@ -10,7 +10,7 @@ from typing import Literal
 
 from bot import reports
 from bot.dates import Deadline, DeadlineError, parse_deadline
-from bot.model import Meeting, Member, Task
+from bot.model import DeadlineRule, Meeting, Member, Task
 from bot.names import fold
 from bot.newtask import TEXT_MAX, TITLE_MAX, TITLE_MIN, Draft, default_responsible, to_task
 from bot.reports import Standing, Tally
@@ -196,17 +196,18 @@ def conclusions(tasks: Iterable[Task], number: int) -> list[Task]:
     return sorted((t for t in tasks if t.meeting == number), key=lambda t: t.number)
 
 
-def outcomes(tasks: Iterable[Task], number: int, now: dt.datetime, tz: str) -> list[Standing]:
+def outcomes(tasks: Iterable[Task], number: int, now: dt.datetime, tz: str,
+             rule: DeadlineRule = DeadlineRule.ADJUSTED) -> list[Standing]:
     """Each conclusion of meeting `number` with what came of it at `now` (its report class)."""
-    return reports.standings(conclusions(tasks, number), now, tz)
+    return reports.standings(conclusions(tasks, number), now, tz, rule)
 
 
 def meeting_tallies(tasks: Iterable[Task], meetings: Iterable[Meeting], now: dt.datetime,
-                    tz: str) -> dict[int, Tally]:
+                    tz: str, rule: DeadlineRule = DeadlineRule.ADJUSTED) -> dict[int, Tally]:
     """What came of each meeting's conclusions, counted, by meeting number."""
     numbers = {m.number for m in meetings}
     grouped: dict[int, list[Task]] = {n: [] for n in numbers}
     for task in tasks:
         if task.meeting in grouped:
             grouped[task.meeting].append(task)
-    return {n: reports.tally(grouped[n], now, tz) for n in numbers}
+    return {n: reports.tally(grouped[n], now, tz, rule) for n in numbers}

@@ -33,6 +33,16 @@ class Timeliness(StrEnum):
     OVERDUE = "overdue"
 
 
+class DeadlineRule(StrEnum):
+    """Which deadline decides whether a task is on time or late: a workspace setting."""
+
+    # The deadline as officially adjusted (a leader's change with a reason, an approved
+    # extension): how government follow-up judges a task. The default.
+    ADJUSTED = "adjusted"
+    # The first deadline ever set: the strict rule, for groups that want no change to count.
+    FIRST = "first"
+
+
 class AgencyKind(StrEnum):
     """Owner agencies are ministries, sectors (branches) or localities."""
 
@@ -52,6 +62,7 @@ class Workspace:
     tz: str = "Asia/Ho_Chi_Minh"
     next_task_number: int = 1
     created_at: dt.datetime | None = None
+    deadline_rule: DeadlineRule = DeadlineRule.ADJUSTED
 
 
 @dataclass(slots=True)
@@ -119,8 +130,8 @@ class Task:
     created_at: dt.datetime
     created_by: int
     deadline_time: dt.time | None = None
-    # The first deadline ever set: an extension never turns a late completion into an
-    # on-time one, which is how the government's reports count it.
+    # The first deadline ever set, kept at the first change: the card shows it, and a workspace
+    # on the strict rule (DeadlineRule.FIRST) judges on time or late against it.
     original_deadline: dt.date | None = None
     plan: str = ""
     coordinators: tuple[str, ...] = ()
@@ -135,8 +146,13 @@ class Task:
 
     @property
     def first_deadline(self) -> dt.date:
-        """The deadline that completion is judged against."""
+        """The first deadline ever set (the current one when it never changed)."""
         return self.original_deadline or self.deadline
+
+    @property
+    def deadline_changes(self) -> int:
+        """How many times the deadline was officially changed (changes and extensions)."""
+        return sum(1 for entry in self.history if entry.kind is HistoryKind.DEADLINE)
 
     @property
     def is_closed(self) -> bool:

@@ -25,9 +25,9 @@ from zoneinfo import ZoneInfo
 
 from rapidfuzz import fuzz
 
-from bot.model import Agency, Member, Task, TaskStatus, Timeliness
+from bot.model import Agency, DeadlineRule, Member, Task, TaskStatus, Timeliness
 from bot.names import fold
-from bot.timeliness import classify, due_at
+from bot.timeliness import ADJUSTED, classify, judged_deadline, passes_at
 
 __all__ = [
     "Ledger",
@@ -163,21 +163,23 @@ def _count(classes: Iterable[Timeliness | None]) -> Tally:
     )
 
 
-def tally(tasks: Iterable[Task], now: dt.datetime, tz: str) -> Tally:
-    """The report classes of `tasks` at `now`."""
-    return _count(classify(t, now, tz) for t in tasks)
+def tally(tasks: Iterable[Task], now: dt.datetime, tz: str, rule: DeadlineRule = ADJUSTED) -> Tally:
+    """The report classes of `tasks` at `now`, judged under `rule`."""
+    return _count(classify(t, now, tz, rule) for t in tasks)
 
 
-def tally_by_plan(tasks: Iterable[Task], now: dt.datetime, tz: str) -> list[tuple[str, Tally]]:
+def tally_by_plan(tasks: Iterable[Task], now: dt.datetime, tz: str, rule: DeadlineRule = ADJUSTED
+                  ) -> list[tuple[str, Tally]]:
     """(plan, tally) for every plan, by name; tasks of no plan come last under ""."""
     groups: dict[str, list[Timeliness | None]] = {}
     for task in tasks:
-        groups.setdefault(task.plan, []).append(classify(task, now, tz))
+        groups.setdefault(task.plan, []).append(classify(task, now, tz, rule))
     order = sorted(groups, key=_plan_order)
     return [(plan, _count(groups[plan])) for plan in order]
 
 
-def tally_by_agency(tasks: Iterable[Task], now: dt.datetime, tz: str) -> list[tuple[str, Tally]]:
+def tally_by_agency(tasks: Iterable[Task], now: dt.datetime, tz: str, rule: DeadlineRule = ADJUSTED
+                    ) -> list[tuple[str, Tally]]:
     """(lead agency code, tally), worst first: most overdue, then lowest completion rate.
 
     Only the lead agency is counted, as the government's reports do; agencies leading no
@@ -185,7 +187,7 @@ def tally_by_agency(tasks: Iterable[Task], now: dt.datetime, tz: str) -> list[tu
     """
     groups: dict[str, list[Timeliness | None]] = {}
     for task in tasks:
-        groups.setdefault(task.lead, []).append(classify(task, now, tz))
+        groups.setdefault(task.lead, []).append(classify(task, now, tz, rule))
     rows = [(code, _count(classes)) for code, classes in groups.items()]
     rows.sort(key=_agency_order)
     return rows
@@ -194,57 +196,67 @@ def tally_by_agency(tasks: Iterable[Task], now: dt.datetime, tz: str) -> list[tu
 # -- lists ----------------------------------------------------------------------------------
 
 
-def standings(tasks: Iterable[Task], now: dt.datetime, tz: str) -> list[Standing]:
+def standings(tasks: Iterable[Task], now: dt.datetime, tz: str, rule: DeadlineRule = ADJUSTED
+              ) -> list[Standing]:
     """Each task with its class and days late / left at `now`, in the given order."""
     today = now.astimezone(ZoneInfo(tz)).date()
-    result = []
-    for task in tasks:
-        cls = classify(task, now, tz)
-        left = (task.deadline - today).days
-        # What timeliness.overdue_days gives for an overdue task, without a second due_at.
-        late = max(-left, 0) if cls is Timeliness.OVERDUE else 0
-        result.append(Standing(task, cls, late, left))
-    return result
+    return [_standing_on(task, classify(task, now, tz, rule), today, rule) for task in tasks]
+
+
+def _standing_on(task: Task, cls: Timeliness | None, today: dt.date, rule: DeadlineRule
+                 ) -> Standing:
+    """A task's standing on `today`, its class being known; days late count from the judging
+    deadline (what timeliness.overdue_days gives, without a second due_at), days left from
+    the current one, which is the date the work is due."""
+    late = 0
+    if cls is Timeliness.OVERDUE:
+        late = max((today - judged_deadline(task, rule)[0]).days, 0)
+    return Standing(task, cls, late, (task.deadline - today).days)
 
 
 def _deadline_key(s: Standing) -> tuple[dt.date, dt.time, int]:
     return (s.task.deadline, s.task.deadline_time or dt.time.max, s.task.number)
 
 
-def overdue(tasks: Iterable[Task], now: dt.datetime, tz: str) -> list[Standing]:
+def overdue(tasks: Iterable[Task], now: dt.datetime, tz: str, rule: DeadlineRule = ADJUSTED
+            ) -> list[Standing]:
     """The overdue tasks, most days late first (then by number)."""
     pending = [t for t in tasks if not t.is_closed]
-    late = [s for s in standings(pending, now, tz) if s.timeliness is Timeliness.OVERDUE]
+    late = [s for s in standings(pending, now, tz, rule) if s.timeliness is Timeliness.OVERDUE]
     late.sort(key=lambda s: (-s.days_late, s.task.number))
     return late
 
 
-def due_within(tasks: Iterable[Task], now: dt.datetime, tz: str, days: int) -> list[Standing]:
+def due_within(tasks: Iterable[Task], now: dt.datetime, tz: str, days: int,
+               rule: DeadlineRule = ADJUSTED) -> list[Standing]:
     """Open tasks not yet overdue whose deadline is today or within `days` days, soonest first."""
     soon = [
         s
-        for s in standings([t for t in tasks if not t.is_closed], now, tz)
+        for s in standings([t for t in tasks if not t.is_closed], now, tz, rule)
         if s.timeliness is Timeliness.IN_PROGRESS and s.days_left <= days
     ]
     soon.sort(key=_deadline_key)
     return soon
 
 
-def open_first(tasks: Iterable[Task], now: dt.datetime, tz: str) -> list[Standing]:
+def open_first(tasks: Iterable[Task], now: dt.datetime, tz: str, rule: DeadlineRule = ADJUSTED
+               ) -> list[Standing]:
     """The open tasks, overdue first (most days late first), then by deadline."""
-    rows = [s for s in standings([t for t in tasks if not t.is_closed], now, tz) if s.is_open]
+    pending = [t for t in tasks if not t.is_closed]
+    rows = [s for s in standings(pending, now, tz, rule) if s.is_open]
     rows.sort(
         key=lambda s: (s.timeliness is not Timeliness.OVERDUE, -s.days_late, *_deadline_key(s))
     )
     return rows
 
 
-def by_urgency(tasks: Iterable[Task], now: dt.datetime, tz: str) -> list[Standing]:
+def by_urgency(tasks: Iterable[Task], now: dt.datetime, tz: str, rule: DeadlineRule = ADJUSTED
+               ) -> list[Standing]:
     """Open tasks as `open_first` orders them, then the completed ones, latest first.
 
     Cancelled tasks are left out (they are listed apart).
     """
-    rows = standings([t for t in tasks if t.status is not TaskStatus.CANCELLED], now, tz)
+    rows = standings([t for t in tasks if t.status is not TaskStatus.CANCELLED], now, tz, rule)
     pending = [s for s in rows if s.is_open]
     pending.sort(
         key=lambda s: (s.timeliness is not Timeliness.OVERDUE, -s.days_late, *_deadline_key(s))
@@ -284,13 +296,13 @@ _OVERDUE, _CANCELLED = _SLOT[Timeliness.OVERDUE], _SLOT[None]
 _NUMBER_BITS = 32  # task numbers stay far below 2**32
 
 
-def _late_key(task: Task) -> int:
+def _late_key(task: Task, rule: DeadlineRule) -> int:
     """An overdue task's place in the overdue list (most days late first, then by number).
 
     An overdue task is (today - deadline) days late, so the earliest deadline comes first. One
     integer, because in an array it takes 8 bytes where a (days, number) tuple takes about 100.
     """
-    return task.deadline.toordinal() << _NUMBER_BITS | task.number
+    return judged_deadline(task, rule)[0].toordinal() << _NUMBER_BITS | task.number
 
 
 def _agency_order(row: tuple[str, Tally]) -> tuple[int, float, int, str]:
@@ -315,8 +327,9 @@ class Ledger:
     :class:`Standing`; the others' are made when asked for.
     """
 
-    def __init__(self, tz: str) -> None:
+    def __init__(self, tz: str, rule: DeadlineRule = ADJUSTED) -> None:
         self.tz = tz
+        self.rule = rule
         self.version = 0  # grows whenever a figure may have changed: a key for caches
         self._tasks: list[Task] = []
         self._slots = bytearray()  # each task's _SLOT, in the order of _tasks
@@ -376,16 +389,15 @@ class Ledger:
 
     def _standing(self, task: Task, slot: int) -> Standing:
         """The task's standing at any moment the figures hold for (as :func:`standings`)."""
-        left = (task.deadline - self._today).days
-        return Standing(task, _CLASS[slot], max(-left, 0) if slot == _OVERDUE else 0, left)
+        return _standing_on(task, _CLASS[slot], self._today, self.rule)
 
     def _add(self, task: Task, now: dt.datetime) -> int:
-        slot = _SLOT[classify(task, now, self.tz)]
+        slot = _SLOT[classify(task, now, self.tz, self.rule)]
         self._total[slot] += 1
         self._plans.setdefault(task.plan, [0] * 5)[slot] += 1
         self._leads.setdefault(task.lead, [0] * 5)[slot] += 1
         if slot == _OVERDUE:
-            bisect.insort(self._late_keys, _late_key(task))
+            bisect.insort(self._late_keys, _late_key(task, self.rule))
             self._late[task.number] = self._standing(task, slot)
         elif slot == _CANCELLED:
             self._cancelled[task.number] = task
@@ -399,7 +411,7 @@ class Ledger:
         self._plans[task.plan][slot] -= 1
         self._leads[task.lead][slot] -= 1
         if slot == _OVERDUE:
-            del self._late_keys[bisect.bisect_left(self._late_keys, _late_key(task))]
+            del self._late_keys[bisect.bisect_left(self._late_keys, _late_key(task, self.rule))]
             del self._late[task.number]
         elif slot == _CANCELLED:
             del self._cancelled[task.number]
@@ -408,14 +420,10 @@ class Ledger:
         """When the task's class will change with no edit: when its deadline passes."""
         if task.status is TaskStatus.CANCELLED:
             return None
-        if task.status is TaskStatus.DONE:
-            if task.completed_at is not None:
-                return None
-            # classify() judges a completion without a time as done "now".
-            first_time = task.deadline_time if task.original_deadline is None else None
-            passes = due_at(task.first_deadline, first_time, self.tz)
-        else:
-            passes = due_at(task.deadline, task.deadline_time, self.tz)
+        # classify() judges a completion without a time as done "now".
+        if task.status is TaskStatus.DONE and task.completed_at is not None:
+            return None
+        passes = passes_at(task, self.tz, self.rule)
         return passes if now < passes else None
 
     # -- reading --

@@ -25,7 +25,16 @@ from zoneinfo import ZoneInfo
 
 from bot import reports
 from bot.meetings import latest_meeting
-from bot.model import Agency, HistoryKind, Meeting, Member, Task, TaskStatus, Timeliness
+from bot.model import (
+    Agency,
+    DeadlineRule,
+    HistoryKind,
+    Meeting,
+    Member,
+    Task,
+    TaskStatus,
+    Timeliness,
+)
 from bot.names import fold
 from bot.reports import Standing, Tally
 from bot.timeliness import classify, due_at
@@ -335,6 +344,8 @@ class Summary:
     cancelled: list[Task]
     agency_names: dict[str, str] = field(default_factory=dict)
     member_names: dict[int, str] = field(default_factory=dict)
+    rule: DeadlineRule = DeadlineRule.ADJUSTED  # which deadline judges on time or late
+    deadline_changed: list[Task] = field(default_factory=list)  # changed in the period
 
     @property
     def empty(self) -> bool:
@@ -352,7 +363,7 @@ class Summary:
     @property
     def conclusions_tally(self) -> Tally:
         """What came of the followed-up meeting's conclusions, counted."""
-        return reports.tally((s.task for s in self.conclusions), self.as_of, self.tz)
+        return reports.tally((s.task for s in self.conclusions), self.as_of, self.tz, self.rule)
 
     def agency(self, code: str) -> str:
         """An agency's label; its code when it was deleted."""
@@ -366,9 +377,12 @@ class Summary:
 def summarize(
     tasks: Iterable[Task], *, period: Period, now: dt.datetime, tz: str,
     agencies: Iterable[Agency] = (), members: Iterable[Member] = (),
-    previous_summary: dt.datetime | None = None,
+    previous_summary: dt.datetime | None = None, rule: DeadlineRule = DeadlineRule.ADJUSTED,
 ) -> Summary:
-    """The summary of `period` at `now`; `previous_summary` is when the last one was made."""
+    """The summary of `period` at `now`; `previous_summary` is when the last one was made.
+
+    `rule` is the workspace's: which deadline judges a task on time or late.
+    """
     zone = ZoneInfo(tz)
     now = now.astimezone(zone)
     scope = _in_scope(tasks, period)
@@ -377,20 +391,20 @@ def summarize(
     start_at = _start_instant(period, tz)
     current = _snapshot(scope, end_at, now)
     counted = [t for t in current if t.status is not TaskStatus.CANCELLED]
-    totals = reports.tally(counted, end_at, tz)
+    totals = reports.tally(counted, end_at, tz, rule)
     previous = None
     if start_at is not None and start_at < end_at:
         previous = reports.tally(
             [t for t in _snapshot(scope, start_at, now) if t.status is not TaskStatus.CANCELLED],
-            start_at, tz,
+            start_at, tz, rule,
         )
     since_summary = previous_summary is not None and (
         start_at is None or previous_summary > start_at
     ) and previous_summary < end_at
     since = previous_summary if since_summary else start_at
-    standings = reports.standings(counted, end_at, tz)
+    standings = reports.standings(counted, end_at, tz, rule)
     by_number = {s.task.number: s for s in standings}
-    overdue = reports.overdue(counted, end_at, tz)
+    overdue = reports.overdue(counted, end_at, tz, rule)
     agency_names = {a.code: a.label for a in agencies}
     return Summary(
         made_at=now,
@@ -399,20 +413,22 @@ def summarize(
         as_of=end_at,
         totals=totals,
         previous=previous,
-        by_plan=reports.tally_by_plan(counted, end_at, tz),
-        by_agency=_agency_rows(counted, overdue, end_at, tz, agency_names),
+        by_plan=reports.tally_by_plan(counted, end_at, tz, rule),
+        by_agency=_agency_rows(counted, overdue, end_at, tz, agency_names, rule),
         overdue=overdue,
-        due_soon=reports.due_within(counted, end_at, tz, DUE_SOON_DAYS),
+        due_soon=reports.due_within(counted, end_at, tz, DUE_SOON_DAYS, rule),
         meeting=period.meeting,
-        conclusions=_conclusions(current, period, end_at, tz),
+        conclusions=_conclusions(current, period, end_at, tz, rule),
         since=since,
         since_summary=since_summary,
         newly_completed=_newly_completed(standings, since, end_at),
-        newly_overdue=_newly_overdue(scope, by_number, since, now, tz),
+        newly_overdue=_newly_overdue(scope, by_number, since, now, tz, rule),
         notes=_notes(counted, start_at, end_at, {m.user_id: m.name for m in members}),
         cancelled=[t for t in current if t.status is TaskStatus.CANCELLED],
         agency_names=agency_names,
         member_names={m.user_id: m.name for m in members},
+        rule=rule,
+        deadline_changed=_deadline_changed(counted, start_at, end_at),
     )
 
 
@@ -435,23 +451,23 @@ def _start_instant(period: Period, tz: str) -> dt.datetime | None:
     return dt.datetime.combine(period.start, dt.time(0), ZoneInfo(tz))
 
 
-def _conclusions(current: list[Task], period: Period, at: dt.datetime, tz: str
-                 ) -> list[Standing]:
+def _conclusions(current: list[Task], period: Period, at: dt.datetime, tz: str,
+                 rule: DeadlineRule) -> list[Standing]:
     meeting = period.meeting
     if meeting is None:
         return []
     mine = sorted((t for t in current if t.meeting == meeting.number), key=lambda t: t.number)
-    return reports.standings(mine, at, tz)
+    return reports.standings(mine, at, tz, rule)
 
 
 def _agency_rows(counted: list[Task], overdue: list[Standing], at: dt.datetime, tz: str,
-                 names: dict[str, str]) -> list[AgencyRow]:
+                 names: dict[str, str], rule: DeadlineRule) -> list[AgencyRow]:
     late: dict[str, list[Standing]] = {}
     for standing in overdue:
         late.setdefault(standing.task.lead, []).append(standing)
     return [
         AgencyRow(code, names.get(code, code), tally, late.get(code, []))
-        for code, tally in reports.tally_by_agency(counted, at, tz)
+        for code, tally in reports.tally_by_agency(counted, at, tz, rule)
     ]
 
 
@@ -469,7 +485,8 @@ def _newly_completed(standings: list[Standing], since: dt.datetime | None, at: d
 
 
 def _newly_overdue(scope: list[Task], now_by_number: dict[int, Standing],
-                   since: dt.datetime | None, now: dt.datetime, tz: str) -> list[Standing]:
+                   since: dt.datetime | None, now: dt.datetime, tz: str, rule: DeadlineRule
+                   ) -> list[Standing]:
     if since is None:
         return []
     found = []
@@ -478,10 +495,23 @@ def _newly_overdue(scope: list[Task], now_by_number: dict[int, Standing],
         if standing is None or standing.timeliness is not Timeliness.OVERDUE:
             continue
         then = as_of(task, since) if since < now else task
-        if then is None or classify(then, since, tz) is not Timeliness.OVERDUE:
+        if then is None or classify(then, since, tz, rule) is not Timeliness.OVERDUE:
             found.append(standing)
     found.sort(key=lambda s: (-s.days_late, s.task.number))
     return found
+
+
+def _deadline_changed(counted: list[Task], start: dt.datetime | None, end: dt.datetime
+                      ) -> list[Task]:
+    """The counted tasks whose deadline was officially changed in the period, by number."""
+    return [
+        task for task in counted
+        if any(
+            entry.kind is HistoryKind.DEADLINE and entry.at <= end
+            and (start is None or entry.at > start)
+            for entry in task.history
+        )
+    ]
 
 
 def _notes(counted: list[Task], start: dt.datetime | None, end: dt.datetime,

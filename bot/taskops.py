@@ -12,8 +12,8 @@ Rules decided here:
 - a progress above 0 moves an open task to "in progress", and back to 0 moves it to "open";
 - done and cancelled tasks take no progress, deadline or reassignment; a done task may be
   reopened, a cancelled one is final (reports list it apart);
-- the first deadline change keeps the original deadline in ``Task.original_deadline``:
-  completion is still judged against it;
+- the first deadline change keeps the original deadline in ``Task.original_deadline``, which
+  the card shows and the strict rule (``DeadlineRule.FIRST``) judges against;
 - a new lead agency without named responsible officials clears the old ones: they were
   appointed by the agency that no longer leads.
 """
@@ -29,8 +29,8 @@ from enum import StrEnum
 from typing import Any
 
 from bot.dates import Deadline
-from bot.model import AuditEntry, HistoryEntry, HistoryKind, Task, TaskStatus
-from bot.timeliness import due_at
+from bot.model import AuditEntry, DeadlineRule, HistoryEntry, HistoryKind, Task, TaskStatus
+from bot.timeliness import due_at, judged_deadline, passes_at
 
 NOTE_MAX = 1000  # a phone screen or two; longer text belongs in a document, not a card
 PROGRESS_STEPS = (25, 50, 75, 100)  # the buttons under a card
@@ -241,16 +241,16 @@ def cancel(task: Task, reason: str, *, now: dt.datetime, actor: int) -> Outcome:
     return cancelled
 
 
-def days_late(task: Task, tz: str) -> int:
-    """Calendar days between a done task's first deadline and its completion; 0 if on time."""
+def days_late(task: Task, tz: str, rule: DeadlineRule = DeadlineRule.ADJUSTED) -> int:
+    """Calendar days between a done task's judging deadline and its completion; 0 if on time."""
     if task.status is not TaskStatus.DONE or task.completed_at is None:
         return 0
-    first_time = task.deadline_time if task.original_deadline is None else None
-    if task.completed_at < due_at(task.first_deadline, first_time, tz):
+    if task.completed_at < passes_at(task, tz, rule):
         return 0
+    day = judged_deadline(task, rule)[0]
     # Late the same day (after a deadline's hour) still counts as one day late in a report.
-    local = task.completed_at.astimezone(due_at(task.first_deadline, None, tz).tzinfo)
-    return max((local.date() - task.first_deadline).days, 1)
+    local = task.completed_at.astimezone(due_at(day, None, tz).tzinfo)
+    return max((local.date() - day).days, 1)
 
 
 # -- reading what users type --------------------------------------------------------------

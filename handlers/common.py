@@ -22,7 +22,7 @@ from telegram.constants import ChatMemberStatus, ChatType, ParseMode
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 
-from bot.model import Member, Role, UserPrefs
+from bot.model import DeadlineRule, Member, Role, UserPrefs
 from bot.permissions import Action, may
 from bot.render import normalize_lang, split_message
 from handlers.services import Services, services
@@ -52,6 +52,11 @@ class Scope:
     @property
     def tz(self) -> str:
         return self.store.workspace.tz if self.store else self.services.settings.default_tz
+
+    @property
+    def rule(self) -> DeadlineRule:
+        """Which deadline judges on time or late in this workspace."""
+        return self.store.workspace.deadline_rule if self.store else DeadlineRule.ADJUSTED
 
     @property
     def today(self) -> dt.date:

@@ -195,7 +195,7 @@ async def _list(update: Update, context: Ctx, scope: Scope) -> None:
     store = scope.store
     assert store is not None
     found = sorted(store.meetings(), key=lambda m: (m.day, m.number), reverse=True)
-    tallies = rules.meeting_tallies(store.tasks(), found, scope.now, scope.tz)
+    tallies = rules.meeting_tallies(store.tasks(), found, scope.now, scope.tz, scope.rule)
     labels = _labels(scope)
     rows = [[(labels["card"].replace("{n}", str(m.number)), f"{PREFIX}:card:{m.number}")]
             for m in found[:LIST_BUTTONS]]
@@ -211,8 +211,9 @@ async def _card(update: Update, context: Ctx, scope: Scope, number: int) -> None
         await reply(update, context, scope, "meeting_not_found", given=str(number),
                     meetings=store.meetings())
         return
-    standings = rules.outcomes(store.tasks(), number, scope.now, scope.tz)
-    tally = rules.meeting_tallies(store.tasks(), [meeting], scope.now, scope.tz)[number]
+    standings = rules.outcomes(store.tasks(), number, scope.now, scope.tz, scope.rule)
+    tally = rules.meeting_tallies(store.tasks(), [meeting], scope.now, scope.tz,
+                                  scope.rule)[number]
     await edit_or_send(update, context, scope, "meeting_card", _card_markup(scope, meeting),
                        meeting=meeting, standings=standings, tally=tally,
                        agencies=_agency_names(scope), leader=is_leader(scope.member))

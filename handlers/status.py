@@ -26,7 +26,7 @@ from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot import reports
-from bot.model import Task
+from bot.model import DeadlineRule, Task
 from bot.names import fold, match_agencies
 from bot.permissions import Action
 from bot.render import TELEGRAM_LIMIT, Renderer
@@ -147,10 +147,11 @@ class _Pieces:
 class _View:
     """One workspace's figures at the latest request, and the screens rendered from them."""
 
-    def __init__(self, store: WorkspaceStore, tz: str) -> None:
+    def __init__(self, store: WorkspaceStore, tz: str, rule: DeadlineRule) -> None:
         self.store = store
         self.tz = tz
-        self.ledger = reports.Ledger(tz)
+        self.rule = rule
+        self.ledger = reports.Ledger(tz, rule)
         self.now = dt.datetime.min.replace(tzinfo=dt.UTC)  # the minute shown as "as of"
         self.exact = self.now
         self._key: tuple[int, dt.datetime] | None = None
@@ -229,8 +230,8 @@ def _view(context: Ctx, scope: Scope) -> _View:
     views: dict[int, _View] = context.bot_data.setdefault(_VIEWS, {})
     chat_id = store.workspace.chat_id
     view = views.get(chat_id)
-    if view is None or view.store is not store or view.tz != scope.tz:
-        view = views[chat_id] = _View(store, scope.tz)
+    if view is None or view.store is not store or (view.tz, view.rule) != (scope.tz, scope.rule):
+        view = views[chat_id] = _View(store, scope.tz, scope.rule)
     view.refresh(scope.now)
     return view
 
@@ -365,16 +366,16 @@ def _tally_screen(
     found = _subset(r.view, f"{kind}:{arg}")
     if found is None:
         return None
-    tasks, now, tz = found[0], r.view.exact, r.view.tz
+    tasks, now, tz, rule = found[0], r.view.exact, r.view.tz, r.view.rule
     # A member wants to see what he finished too; for a plan or agency, what is left to do.
     order = reports.by_urgency if kind == "my" else reports.open_first
-    tally = reports.tally(tasks, now, tz)
+    tally = reports.tally(tasks, now, tz, rule)
     return r.task_screen(
         template,
         kind,
         arg,
         number,
-        order(tasks, now, tz),
+        order(tasks, now, tz, rule),
         tally=tally,
         total_line=r.pieces.tally(r.scope, tally),
         cancelled=reports.cancelled(tasks),
@@ -408,7 +409,7 @@ def _cancelled(r: _Request, number: int, ref: str) -> Screen | None:
     if found is None:
         return None
     tasks, title = found
-    rows = reports.standings(reports.cancelled(tasks), r.view.exact, r.view.tz)
+    rows = reports.standings(reports.cancelled(tasks), r.view.exact, r.view.tz, r.view.rule)
     return r.task_screen("status_cancelled", "cx", ref, number, rows, title=title)
 
 
@@ -424,7 +425,7 @@ def _overdue(r: _Request, number: int, code: str) -> Screen | None:
 def _due(r: _Request, number: int, arg: str) -> Screen | None:
     days = int(arg) if arg.isdigit() else DUE_DEFAULT
     days = min(max(days, 1), DUE_MAX)
-    rows = reports.due_within(r.view.tasks, r.view.exact, r.view.tz, days)
+    rows = reports.due_within(r.view.tasks, r.view.exact, r.view.tz, days, r.view.rule)
     until = r.view.now.date() + dt.timedelta(days=days)
     return r.task_screen("status_due", "due", str(days), number, rows, days=days, until=until)
 
@@ -433,7 +434,7 @@ def _find(r: _Request, number: int, token: str, words: str | None = None) -> Scr
     if words is None:
         return None
     found = reports.search(r.view.tasks, r.view.store.agencies(), words)
-    rows = reports.standings(found, r.view.exact, r.view.tz)
+    rows = reports.standings(found, r.view.exact, r.view.tz, r.view.rule)
     return r.task_screen("status_find", "find", token, number, rows, words=words)
 
 

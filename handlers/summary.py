@@ -148,7 +148,7 @@ async def deliver(update: Update, context: Ctx, scope: Scope, request: Request,
     key = _scope_key(period)
     result = compute(
         store.tasks(), period=period, now=scope.now, tz=scope.tz, agencies=store.agencies(),
-        members=store.members(), previous_summary=_previous(store, key),
+        members=store.members(), previous_summary=_previous(store, key), rule=scope.rule,
     )
     await send(context, scope.chat_id, render(scope, "summary_message", summary=result))
     if not result.empty:

@@ -64,14 +64,15 @@ def _labels(scope: Scope) -> dict[str, str]:
 def _card_values(scope: Scope, task: Task, flash: str | None) -> dict[str, Any]:
     store = scope.store
     assert store is not None
-    tz = store.workspace.tz
-    timeliness = classify(task, scope.now, tz)
+    tz, rule = store.workspace.tz, store.workspace.deadline_rule
+    timeliness = classify(task, scope.now, tz, rule)
     return {
         "task": task,
         "flash": flash,
         "timeliness": timeliness.value if timeliness else None,
-        "overdue_days": overdue_days(task, scope.now, tz),
-        "late_days": taskops.days_late(task, tz),
+        "overdue_days": overdue_days(task, scope.now, tz, rule),
+        "late_days": taskops.days_late(task, tz, rule),
+        "rule": rule.value,
         "days_left": days_left(task, scope.now, tz),
         "agencies": _labels(scope),
         "names": _names(scope),

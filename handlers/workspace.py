@@ -14,9 +14,18 @@ from telegram.ext import (
     CommandHandler,
 )
 
-from bot.permissions import is_leader
+from bot.permissions import Action, is_leader
 from bot.render import LANGUAGES
-from handlers.common import Ctx, buttons, command_args, ensure_workspace, reply, resolve
+from bot.timeliness import rule_named
+from handlers.common import (
+    Ctx,
+    buttons,
+    command_args,
+    ensure_workspace,
+    reply,
+    require,
+    resolve,
+)
 from handlers.services import services
 
 _JOINED = (ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR)
@@ -125,6 +134,25 @@ async def workspace(update: Update, context: Ctx) -> None:
     await reply(update, context, scope, "workspace_info", markup, workspaces=mine)
 
 
+async def deadline_rule(update: Update, context: Ctx) -> None:
+    """`/deadlinerule [adjusted | first]`: which deadline judges on time or late (leaders set)."""
+    scope = await resolve(update, context)
+    if not await require(update, context, scope, Action.READ):
+        return
+    assert scope.store is not None
+    given = command_args(update)
+    rule = rule_named(given) if given else None
+    if rule is None:
+        await reply(update, context, scope, "deadline_rule", saved=False,
+                    leader=is_leader(scope.member), given=given)
+        return
+    if not await require(update, context, scope, Action.MANAGE):
+        return
+    ws = dataclasses.replace(scope.store.workspace, deadline_rule=rule)
+    scope.store.save_workspace(ws, actor=scope.user_id, at=scope.now)
+    await reply(update, context, scope, "deadline_rule", saved=True, leader=True, given="")
+
+
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Add the workspace handlers."""
     application.add_handler(ChatMemberHandler(bot_added, ChatMemberHandler.MY_CHAT_MEMBER))
@@ -132,4 +160,5 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     application.add_handler(CommandHandler(["help", "trogiup"], help_command))
     application.add_handler(CommandHandler(["lang", "ngonngu"], lang))
     application.add_handler(CommandHandler(["workspace", "tocongtac"], workspace))
+    application.add_handler(CommandHandler(["deadlinerule", "cachtinhhan"], deadline_rule))
     application.add_handler(CallbackQueryHandler(choose, pattern=r"^ws:"))

@@ -11,6 +11,7 @@ from bot.model import (
     Agency,
     AgencyKind,
     AuditEntry,
+    DeadlineRule,
     HistoryEntry,
     HistoryKind,
     Meeting,
@@ -49,7 +50,7 @@ def _compact(doc: Doc) -> Doc:
 
 
 def workspace_to_doc(ws: Workspace) -> Doc:
-    return {
+    doc: Doc = {
         "chat_id": ws.chat_id,
         "title": ws.title,
         "lang": ws.lang,
@@ -57,6 +58,10 @@ def workspace_to_doc(ws: Workspace) -> Doc:
         "next_task_number": ws.next_task_number,
         "created_at": ws.created_at.isoformat() if ws.created_at else None,
     }
+    if ws.deadline_rule is not DeadlineRule.ADJUSTED:
+        # Written only when set, so the files of groups on the default stay as they were.
+        doc["deadline_rule"] = ws.deadline_rule.value
+    return doc
 
 
 def workspace_from_doc(doc: Doc) -> Workspace:
@@ -67,6 +72,7 @@ def workspace_from_doc(doc: Doc) -> Workspace:
         tz=doc.get("tz", "Asia/Ho_Chi_Minh"),
         next_task_number=doc.get("next_task_number", 1),
         created_at=_datetime(doc.get("created_at")),
+        deadline_rule=DeadlineRule(doc.get("deadline_rule", DeadlineRule.ADJUSTED.value)),
     )
 
 

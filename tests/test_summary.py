@@ -14,7 +14,15 @@ from pathlib import Path
 
 import pytest
 
-from bot.model import HistoryEntry, HistoryKind, Meeting, Task, TaskStatus, Timeliness
+from bot.model import (
+    DeadlineRule,
+    HistoryEntry,
+    HistoryKind,
+    Meeting,
+    Task,
+    TaskStatus,
+    Timeliness,
+)
 from bot.render import Renderer, split_message, visible_length
 from bot.summary import (
     Kind,
@@ -374,6 +382,23 @@ def test_totals_count_the_four_classes_at_now_and_leave_cancelled_apart() -> Non
     assert (t.done_on_time, t.done_late, t.in_progress, t.overdue) == (3, 2, 5, 3)
     assert t.total == 13
     assert [c.number for c in summary.cancelled] == [11]
+
+
+def test_tasks_whose_deadline_changed_in_the_period_are_counted() -> None:
+    assert [t.number for t in make_summary().deadline_changed] == [9]  # moved on 10/6
+    july = Request(kind=Kind.RANGE, start=dt.date(2024, 7, 1), end=dt.date(2024, 7, 31))
+    assert make_summary(request=july, previous=None).deadline_changed == []
+
+
+def test_the_strict_rule_counts_an_extended_task_overdue_from_its_first_deadline() -> None:
+    store = summary_store()
+    period = period_for(Request(), meetings=store.meetings(), today=TODAY)
+    strict = summarize(store.tasks(), period=period, now=NOW, tz=TZ, rule=DeadlineRule.FIRST)
+    # Task 9, moved from 15/6 to 31/8, is in progress by the adjusted deadline, overdue by the
+    # first one.
+    assert (strict.totals.in_progress, strict.totals.overdue) == (4, 4)
+    assert 9 in {o.task.number for o in strict.overdue}
+    assert strict.rule is DeadlineRule.FIRST
 
 
 def test_previous_period_is_the_snapshot_at_the_last_meeting() -> None:

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from bot.dates import Deadline
-from bot.model import AuditEntry, HistoryKind, Task, TaskStatus, Timeliness
+from bot.model import AuditEntry, DeadlineRule, HistoryKind, Task, TaskStatus, Timeliness
 from bot.taskops import (
     NOTE_MAX,
     Change,
@@ -224,14 +224,17 @@ def test_second_deadline_change_keeps_the_first_original() -> None:
     assert twice.history[-1].old_deadline == dt.date(2024, 10, 31)
 
 
-def test_an_extension_does_not_make_a_late_completion_on_time() -> None:
+def test_an_approved_change_decides_on_time_unless_the_group_keeps_the_strict_rule() -> None:
     overdue = task(deadline=dt.date(2024, 7, 15))
     moved = ok(
         change_deadline(overdue, Deadline(dt.date(2024, 8, 31)), "Gia hạn", now=NOW, actor=CHAIR)
     )
     assert classify(moved, NOW, TZ) is Timeliness.IN_PROGRESS
     done = ok(mark_done(moved, now=LATER, actor=OWNER))
-    assert classify(done, LATER, TZ) is Timeliness.DONE_LATE
+    assert classify(done, LATER, TZ) is Timeliness.DONE_ON_TIME
+    assert days_late(done, TZ) == 0
+    assert classify(done, LATER, TZ, DeadlineRule.FIRST) is Timeliness.DONE_LATE
+    assert days_late(done, TZ, DeadlineRule.FIRST) == (LATER.date() - dt.date(2024, 7, 15)).days
 
 
 def test_deadline_time_is_set_with_the_day() -> None:
@@ -454,14 +457,15 @@ def test_days_late(
     assert days_late(done, TZ) == late
 
 
-def test_days_late_counts_from_the_original_deadline() -> None:
+def test_days_late_count_from_the_deadline_the_rule_names() -> None:
     done = task(
-        deadline=dt.date(2024, 8, 31),
+        deadline=dt.date(2024, 7, 28),
         original_deadline=dt.date(2024, 7, 21),
         status=TaskStatus.DONE,
         completed_at=NOW,
     )
-    assert days_late(done, TZ) == 10
+    assert days_late(done, TZ) == 3
+    assert days_late(done, TZ, DeadlineRule.FIRST) == 10
     assert days_late(task(deadline=dt.date(2024, 7, 1)), TZ) == 0  # not done: not late
 
 

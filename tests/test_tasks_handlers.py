@@ -109,10 +109,10 @@ async def test_card_of_an_overdue_task_counts_the_days_late(seeded: Harness) -> 
             {
                 "status": TaskStatus.DONE,
                 "completed_at": NOW,
-                "deadline": dt.date(2024, 8, 31),
+                "deadline": dt.date(2024, 7, 28),
                 "original_deadline": dt.date(2024, 7, 21),
             },
-            "Hoàn thành quá hạn</i> — muộn 10 ngày",
+            "Hoàn thành quá hạn</i> — muộn 3 ngày",
         ),
         ({"status": TaskStatus.CANCELLED}, "✖️ <b>Nhiệm vụ số 1</b>"),
     ],
@@ -268,6 +268,40 @@ async def test_secretary_changes_deadline_and_the_original_is_kept(one_task: Har
         dt.date(2024, 9, 30),
         dt.date(2024, 10, 31),
     )
+
+
+async def test_a_changed_deadline_judges_the_card_unless_the_group_keeps_the_strict_rule(
+    one_task: Harness,
+) -> None:
+    # Issue 9: moved from 30/9 to 31/10 with a reason, finished on 20/10, eleven days before
+    # the deadline shown: on time, and the card says which deadline judged it.
+    one_task.clock.set(dt.datetime(2024, 9, 20, 9, 0, tzinfo=NOW.tzinfo))
+    await one_task.send("/doihan 1 31/10/2024 | Chờ Nghị định sửa đổi")
+    one_task.clock.set(dt.datetime(2024, 10, 20, 9, 0, tzinfo=NOW.tzinfo))
+    await one_task.send("/xong 1", user=OWNER)
+    card = one_text(await one_task.send("/viec 1"))
+    assert "<i>Hoàn thành đúng hạn</i>\n" in card
+    assert "↪️ Hạn ban đầu: 30/09/2024 · đã đổi hạn 1 lần\n" in card
+    assert "⚖️ Đúng hạn hay trễ hạn tính theo hạn đã điều chỉnh 31/10/2024\n" in card
+
+    assert "⛔" in one_text(await one_task.send("/cachtinhhan bandau", user=OWNER))
+    before = len(one_task.store.audit())
+    saved = one_text(await one_task.send("/cachtinhhan ban đầu"))
+    assert "Đã lưu" in saved and "hạn ban đầu" in saved
+    assert len(one_task.store.audit()) == before + 1  # the setting's change is audited
+    card = one_text(await one_task.send("/task 1", lang="en"))
+    assert "<i>Hoàn thành quá hạn</i> — muộn 20 ngày" in card
+    assert "tính theo hạn ban đầu 30/09/2024" in card
+
+
+async def test_deadline_rule_is_shown_to_members_and_explained_in_english(
+    one_task: Harness,
+) -> None:
+    shown = one_text(await one_task.send("/deadlinerule", user=OWNER))
+    assert "hạn đã điều chỉnh" in shown and "/cachtinhhan bandau" not in shown
+    one_task.registry.users.save(UserPrefs(SECRETARY, lang="en"))
+    wrong = one_text(await one_task.send("/deadlinerule later"))
+    assert "“later” is not a rule" in wrong and "/deadlinerule first" in wrong
 
 
 async def test_same_deadline_is_refused(one_task: Harness) -> None:

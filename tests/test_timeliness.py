@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from bot.model import TaskStatus, Timeliness
-from bot.timeliness import classify, days_left, due_at, overdue_days
+from bot.model import DeadlineRule, TaskStatus, Timeliness
+from bot.timeliness import classify, days_left, due_at, overdue_days, rule_named
 from tests.factories import TZ, VN, make_task
 
 DEADLINE = dt.date(2024, 9, 30)
@@ -57,15 +57,39 @@ def test_deadline_with_a_time_passes_at_that_time() -> None:
     assert overdue_days(task, at(30, hour=18), TZ) == 0
 
 
-def test_extension_does_not_turn_a_late_completion_into_an_on_time_one() -> None:
+def test_an_adjusted_deadline_decides_on_time_by_default() -> None:
     task = make_task(deadline=dt.date(2024, 10, 31), original_deadline=DEADLINE,
                      status=TaskStatus.DONE, completed_at=at(15, month=10))
-    assert classify(task, at(20, month=10), TZ) is Timeliness.DONE_LATE
+    assert classify(task, at(20, month=10), TZ) is Timeliness.DONE_ON_TIME
+
+
+def test_the_strict_rule_judges_by_the_first_deadline() -> None:
+    task = make_task(deadline=dt.date(2024, 10, 31), original_deadline=DEADLINE,
+                     status=TaskStatus.DONE, completed_at=at(15, month=10))
+    assert classify(task, at(20, month=10), TZ, DeadlineRule.FIRST) is Timeliness.DONE_LATE
 
 
 def test_extended_open_task_is_chased_against_the_new_deadline() -> None:
     task = make_task(deadline=dt.date(2024, 10, 31), original_deadline=DEADLINE)
     assert classify(task, at(15, month=10), TZ) is Timeliness.IN_PROGRESS
+    assert overdue_days(task, at(15, month=10), TZ) == 0
+
+
+def test_on_the_strict_rule_an_extended_open_task_is_overdue_after_its_first_deadline() -> None:
+    # It can only finish late now: the reports say so before it does.
+    task = make_task(deadline=dt.date(2024, 10, 31), original_deadline=DEADLINE)
+    assert classify(task, at(15, month=10), TZ, DeadlineRule.FIRST) is Timeliness.OVERDUE
+    assert overdue_days(task, at(15, month=10), TZ, DeadlineRule.FIRST) == 15
+
+
+@pytest.mark.parametrize(
+    ("typed", "rule"),
+    [("dieuchinh", DeadlineRule.ADJUSTED), ("Điều chỉnh", DeadlineRule.ADJUSTED),
+     ("adjusted", DeadlineRule.ADJUSTED), ("bandau", DeadlineRule.FIRST),
+     ("Ban đầu", DeadlineRule.FIRST), ("first", DeadlineRule.FIRST), ("later", None)],
+)
+def test_rules_are_named_in_both_languages(typed: str, rule: DeadlineRule | None) -> None:
+    assert rule_named(typed) is rule
 
 
 def test_cancelled_task_has_no_class() -> None:
