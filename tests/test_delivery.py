@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from bot.model import TaskStatus
+from bot.render import Renderer
 from handlers.delivery import Delivery, DeliveryStopped, Pacer
 from tests.conftest import Harness, texts
 from tests.factories import NOW, OWNER, SECRETARY, make_task
@@ -143,19 +146,13 @@ async def test_a_group_gets_twenty_a_minute_and_other_chats_are_not_held_up() ->
     assert clock() == pytest.approx(1060.0)
 
 
-def test_the_pacer_forgets_idle_chats() -> None:
+async def test_the_pacer_forgets_idle_chats() -> None:
     clock = ManualClock(1000.0)
     pacer = Pacer(clock=clock)
     pacer.PRUNE_EVERY = 10
-
-    async def many() -> None:
-        for chat in range(1, 40):
-            await pacer.acquire(chat)
-            clock.advance(5.0)
-
-    import asyncio
-
-    asyncio.run(many())
+    for chat in range(1, 40):
+        await pacer.acquire(chat)
+        clock.advance(5.0)
     assert pacer.chats < 12
 
 
@@ -176,8 +173,6 @@ async def test_once_stopping_a_long_wait_fails_at_once_and_a_short_one_is_kept()
 
 
 async def test_a_wait_already_under_way_is_cut_short_when_the_bot_stops() -> None:
-    import asyncio
-
     delivery = Delivery(pace=False)  # the real sleep, never reached in full
     waiting = asyncio.ensure_future(post(delivery, Endpoint(RetryAfter(3600))))
     await asyncio.sleep(0)
@@ -263,3 +258,9 @@ async def test_under_twenty_percent_faults_every_saved_change_is_answered_and_no
         assert any(note in a or SAVED in a for a in answers), (note, answers)
     assert any(c.error is not None or c.dropped for c in one_task.api.calls)
     assert told_to_retry == 0
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_the_saved_notice_matches_its_golden_text(lang: str) -> None:
+    golden = Path(__file__).parent / "golden" / f"error_saved_{lang}.html"
+    assert Renderer().render("error_saved", lang) + "\n" == golden.read_text(encoding="utf-8")
