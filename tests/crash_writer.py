@@ -22,8 +22,11 @@ def main(data_dir: str) -> None:
         task = Task(number=0, title=f"Nhiệm vụ {n} " + "x" * 200, lead="nghe-an",
                     deadline=dt.date(2024, 9, 30), created_at=NOW, created_by=1)
         store.add_task(task, actor=1, at=NOW)
-        store.update_task(n, lambda t, n=n: setattr(t, "progress", n % 100), actor=1, at=NOW,
-                          action="progress")
+
+        def advance(changed: Task, n: int = n) -> None:
+            changed.progress = n % 100
+
+        store.update_task(n, advance, actor=1, at=NOW, action="progress")
         sys.stdout.write(f"ack {n}\n")
         sys.stdout.flush()
 

@@ -6,10 +6,11 @@ import datetime as dt
 
 import pytest
 
-from bot.model import Agency, AgencyKind, HistoryKind, Member, TaskStatus
+from bot.model import Agency, AgencyKind, HistoryKind, Member, Task, TaskStatus
 from bot.newtask import (
     Draft,
     Problem,
+    Result,
     clean_text,
     clean_title,
     deadline_passed,
@@ -43,7 +44,9 @@ ALL_AGENCIES = (
 )
 
 
-def parse(text: str, tasks: list | None = None, agencies: tuple = ALL_AGENCIES):
+def parse(
+    text: str, tasks: list[Task] | None = None, agencies: tuple[Agency, ...] = ALL_AGENCIES
+) -> Result:
     return parse_oneliner(
         text,
         agencies=agencies,
@@ -177,7 +180,9 @@ def test_an_open_task_with_the_same_title_and_lead_is_warned_about() -> None:
         make_task("Một việc khác", "nghe-an", number=7),
     ],
 )
-def test_no_duplicate_warning_for_another_lead_a_closed_task_or_another_title(existing) -> None:
+def test_no_duplicate_warning_for_another_lead_a_closed_task_or_another_title(
+    existing: Task,
+) -> None:
     assert parse("Rà soát thủ tục nội bộ | Nghệ An | 30/9/2024", tasks=[existing]).warnings == []
 
 
@@ -273,7 +278,9 @@ def test_a_bad_deadline_is_refused(text: str, code: str) -> None:
         (dt.date(2024, 7, 30), None, True),
     ],
 )
-def test_a_deadline_that_went_by_while_writing_is_caught(day, time, passed: bool) -> None:
+def test_a_deadline_that_went_by_while_writing_is_caught(
+    day: dt.date, time: dt.time | None, passed: bool
+) -> None:
     draft = Draft(title="x", lead="nghe-an", deadline=day, deadline_time=time)
     problem = deadline_passed(draft, now=NOW, tz=TZ)
     assert (problem is not None) is passed

@@ -366,9 +366,11 @@ def test_split_percent(text: str, percent: int | None, rest: str) -> None:
 
 def test_audit_lines_read_before_and_after_of_a_stored_deadline_change() -> None:
     store = seeded_store(tasks=[make_task()])
+    task = store.task(1)
+    assert task is not None
     moved = ok(
         change_deadline(
-            store.task(1),
+            task,
             Deadline(dt.date(2024, 10, 31)),
             "Chờ Nghị định",
             now=LATER,

@@ -369,7 +369,7 @@ class LocalBotAPI(BotMethods):
         with self._lock:
             return generation != self._poll_generation
 
-    def wait_for(self, predicate: Callable[[], T], timeout: float = 10.0) -> T:
+    def wait_for(self, predicate: Callable[[], T | None], timeout: float = 10.0) -> T:
         """Block (a sync test thread) until ``predicate()`` is truthy; re-checked on every call.
 
         Raises TimeoutError listing the last calls, which is what one needs to debug a hang.
