@@ -7,7 +7,7 @@ earlier one with any value), in percentage points for a rate.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from bot.indicators import NATIONAL, Indicator, IndicatorValue, ValueIndex
@@ -156,7 +156,7 @@ class AgencyFigure:
 
 
 def agency_figures(agency: Agency, indicators: Iterable[Indicator],
-                   values: dict[int, ValueIndex], agencies: Sequence[Agency]
+                   values: Mapping[int, ValueIndex], agencies: Sequence[Agency]
                    ) -> list[AgencyFigure]:
     """Every indicator `agency` reports (or has a value for), where it stands; shortfalls first.
 

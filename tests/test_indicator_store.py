@@ -74,8 +74,12 @@ def test_a_pasted_table_is_written_whole_or_not_at_all(tmp_path: Path,
     import store.storage as storage
 
     real = storage.atomic_write
-    monkeypatch.setattr(storage, "atomic_write",
-                        lambda path, payload: (writes.append(payload), real(path, payload)))
+
+    def counted(path: Path, payload: bytes) -> None:
+        writes.append(payload)
+        real(path, payload)
+
+    monkeypatch.setattr(storage, "atomic_write", counted)
     entries = [Entry(1, code, NINE_MONTHS, v) for code, v in
                [("binh-dinh", 89.51), ("hai-duong", 88.32), ("hue", 55.15)]]
     store.indicators.report(entries, actor=SECRETARY, at=NOW)
