@@ -143,6 +143,10 @@ class Task:
     status: TaskStatus = TaskStatus.OPEN
     completed_at: dt.datetime | None = None
     history: list[HistoryEntry] = field(default_factory=list)
+    # From an imported plan: the task's STT (number in the plan) and its section's heading
+    # path ("II. CẢI CÁCH TTHC › 1. Rà soát").
+    ref: str = ""
+    section: str = ""
 
     @property
     def first_deadline(self) -> dt.date:

@@ -146,3 +146,10 @@ def _shorten(line: str, limit: int) -> str:
     plain = html.unescape(_TAG.sub("", line))
     cut = plain[: limit - 1].rsplit(" ", 1)[0]
     return html.escape(cut) + "…"
+
+
+def pairs(text: str) -> dict[str, str]:
+    """"key: value" lines of a small template (file names, captions, labels) as a dict of
+    plain text: such a template's values go into files and captions, not into HTML."""
+    found = (line.partition(":") for line in html.unescape(text).splitlines())
+    return {key.strip(): value.strip() for key, _, value in found if value.strip()}

@@ -43,6 +43,8 @@ FEATURES = (
     "handlers.meetings",
     "handlers.summary",
     "handlers.reminders",
+    "handlers.imports",
+    "handlers.exports",
     "handlers.fallback",
 )
 

@@ -173,6 +173,8 @@ def task_to_doc(task: Task) -> Doc:
             "status": task.status.value,
             "completed_at": task.completed_at.isoformat() if task.completed_at else None,
             "history": [history_to_doc(h) for h in task.history],
+            "ref": task.ref,
+            "section": task.section,
         }
     )
 
@@ -212,6 +214,8 @@ def task_from_doc(doc: Doc) -> Task:
         status=_STATUSES.get(doc.get("status") or "open") or TaskStatus(doc["status"]),
         completed_at=_datetime(doc.get("completed_at")),
         history=[history_from_doc(h) for h in doc.get("history") or ()],
+        ref=doc.get("ref") or "",
+        section=_shared(doc, "section"),
     )
 
 

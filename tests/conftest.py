@@ -36,6 +36,7 @@ from tests.fakes import (
     LocalRequest,
     Member,
     callback_update,
+    document_update,
     message_update,
     my_chat_member_update,
 )
@@ -94,6 +95,17 @@ class Harness:
         update = message_update(
             self.api, chat_id=chat, user_id=user, text=text, first_name=name,
             username=username, language_code=lang, reply_to_message_id=reply_to,
+        )
+        return await self._feed(update, expect_error)
+
+    async def upload(self, data: bytes, filename: str, caption: str = "", *,
+                     user: int = SECRETARY, chat: int = GROUP_ID, reply_to: int | None = None,
+                     expect_error: bool = False) -> list[Call]:
+        """A file sent by `user` in `chat`, with a caption (which may start with a command)."""
+        name, username = PEOPLE.get(user, (f"User {user}", None))
+        update = document_update(
+            self.api, chat_id=chat, user_id=user, data=data, filename=filename,
+            caption=caption, first_name=name, username=username, reply_to_message_id=reply_to,
         )
         return await self._feed(update, expect_error)
 

@@ -106,6 +106,8 @@ class FakeTelegramServer:
     async def _start_site(self, sock: socket.socket) -> None:
         app = web.Application(client_max_size=_MAX_BODY)
         app.router.add_route("*", "/{prefix}/{method}", self._handle)
+        # File downloads: TELEGRAM_FILE_URL is the API's URL with /file before /bot<token>.
+        app.router.add_get("/file/{prefix}/{path:.+}", self._download)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=2.0)
         await self._runner.setup()
         await web.SockSite(self._runner, sock).start()
@@ -167,6 +169,16 @@ class FakeTelegramServer:
                 request.transport.abort()
             raise asyncio.CancelledError from None
         return _json_response(200, encode_result(result))
+
+    async def _download(self, request: web.Request) -> web.StreamResponse:
+        prefix = request.match_info["prefix"]
+        data = (
+            self.api.download(request.match_info["path"])
+            if prefix == f"bot{self.api.token}" else None
+        )
+        if data is None:
+            return _json_response(*encode_error(BotAPIError(404, "Not Found")))
+        return web.Response(body=data, content_type="application/octet-stream")
 
     @staticmethod
     async def _read_fields(request: web.Request) -> dict[str, Any]:

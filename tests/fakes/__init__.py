@@ -10,8 +10,13 @@ from tests.fakes.chats import Member
 from tests.fakes.errors import BotAPIError, ConnectionDropped, Fault, FaultHook, fail_calls
 from tests.fakes.html_parser import parse_html, utf16_len
 from tests.fakes.limits import Limits, ManualClock
-from tests.fakes.transport import LocalRequest, long_poll
-from tests.fakes.updates import callback_update, message_update, my_chat_member_update
+from tests.fakes.transport import LocalRequest, file_download_path, long_poll
+from tests.fakes.updates import (
+    callback_update,
+    document_update,
+    message_update,
+    my_chat_member_update,
+)
 from tests.fakes.wire import UploadedFile, decode_params, encode_error, encode_result
 
 __all__ = [
@@ -28,9 +33,11 @@ __all__ = [
     "UploadedFile",
     "callback_update",
     "decode_params",
+    "document_update",
     "encode_error",
     "encode_result",
     "fail_calls",
+    "file_download_path",
     "long_poll",
     "message_update",
     "my_chat_member_update",

@@ -114,6 +114,7 @@ class LocalBotAPI(BotMethods):
         self._callback_queries: dict[str, bool] = {}  # id -> answered
         self._next_query_id = 1
         self._files: dict[str, dict[str, Any]] = {}
+        self._paths: dict[str, bytes] = {}
         self._next_file_id = 1
         self._poll_generation = 0
         # Long polls currently waiting: lets e2e tests see that the bot has started polling.
@@ -137,6 +138,7 @@ class LocalBotAPI(BotMethods):
                 "sendChatAction",
                 "sendPhoto",
                 "sendDocument",
+                "getFile",
                 "getChat",
                 "getChatMember",
                 "getChatAdministrators",

@@ -20,6 +20,7 @@ MAX_TEXT_LENGTH = 4096
 MAX_CAPTION_LENGTH = 1024
 MAX_CALLBACK_DATA_BYTES = 64
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+MAX_DOWNLOAD_BYTES = 20 * 1024 * 1024  # getFile refuses bigger files ("file is too big")
 MAX_COMMANDS = 100
 MAX_COMMAND_LENGTH = 32
 MAX_COMMAND_DESCRIPTION_LENGTH = 256
@@ -65,6 +66,7 @@ class BotMethods:
     _chats: dict[int, ChatState]
     _callback_queries: dict[str, bool]
     _files: dict[str, dict[str, Any]]
+    _paths: dict[str, bytes]  # getFile's file_path -> the file's bytes
     _next_file_id: int
 
     @property
@@ -350,6 +352,49 @@ class BotMethods:
 
     def _register_file(self, stored: dict[str, Any]) -> None:
         self._files[stored["file_id"]] = stored
+
+    def user_file(self, data: bytes, filename: str, mime_type: str = "") -> dict[str, Any]:
+        """A file a user sends: its Document object for a message, its bytes for getFile."""
+        number = self._next_file_id
+        self._next_file_id += 1
+        stored: dict[str, Any] = {
+            "file_id": f"fake-user-document-{number}",
+            "file_unique_id": f"uud{number}",
+            "upload": UploadedFile(filename, mime_type, data),
+        }
+        self._register_file(stored)
+        document = {
+            "file_id": stored["file_id"], "file_unique_id": stored["file_unique_id"],
+            "file_name": filename, "file_size": len(data),
+        }
+        if mime_type:
+            document["mime_type"] = mime_type
+        return document
+
+    def _m_getFile(self, params: dict[str, Any]) -> Any:
+        file_id = params.get("file_id")
+        stored = self._files.get(file_id) if isinstance(file_id, str) else None
+        if stored is None:
+            raise bad_request("invalid file_id")
+        upload = stored.get("upload")
+        result: dict[str, Any] = {
+            "file_id": stored["file_id"], "file_unique_id": stored["file_unique_id"],
+        }
+        if isinstance(upload, UploadedFile):
+            if len(upload.data) > MAX_DOWNLOAD_BYTES:
+                raise bad_request("file is too big")
+            result["file_size"] = len(upload.data)
+            # Telegram's paths look like "documents/file_12.xlsx"; the file lives an hour.
+            suffix = upload.filename.rsplit(".", 1)[-1] if "." in upload.filename else "bin"
+            path = f"documents/file_{stored['file_unique_id']}.{suffix}"
+            stored["file_path"] = path
+            self._paths[path] = upload.data
+            result["file_path"] = path
+        return result
+
+    def download(self, file_path: str) -> bytes | None:
+        """The bytes behind a getFile path (GET <file url><token>/<file_path>), None if none."""
+        return self._paths.get(file_path)
 
     def _m_sendPhoto(self, params: dict[str, Any]) -> Any:
         chat = self._chat_for(params)

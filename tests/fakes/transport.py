@@ -6,7 +6,7 @@ import asyncio
 import json
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from telegram.error import NetworkError
 from telegram.request import BaseRequest, RequestData
@@ -75,6 +75,17 @@ def _split_url(url: str) -> tuple[str | None, str]:
     return token, method
 
 
+def file_download_path(url: str) -> tuple[str | None, str]:
+    """'https://host/file/bot<TOKEN>/documents/file_1.xlsx' -> (token, 'documents/file_1.xlsx')."""
+    path = unquote(urlsplit(url).path)  # PTB percent-encodes the path (the token's colon)
+    marker = "/file/bot"
+    start = path.find(marker)
+    if start < 0:
+        return None, ""
+    token, _, file_path = path[start + len(marker) :].partition("/")
+    return token, file_path
+
+
 class LocalRequest(BaseRequest):
     """A python-telegram-bot transport that hands requests to a LocalBotAPI in-process.
 
@@ -96,6 +107,14 @@ class LocalRequest(BaseRequest):
     async def shutdown(self) -> None:
         """Nothing to close."""
 
+    def _download(self, url: str) -> tuple[int, bytes]:
+        """A file download: <file url>/bot<token>/<file_path>, as getFile gave it."""
+        token, path = file_download_path(url)
+        data = self.api.download(path) if token == self.api.token else None
+        if data is None:
+            return 404, json.dumps(BotAPIError(404, "Not Found").to_json()).encode()
+        return 200, data
+
     async def do_request(
         self,
         url: str,
@@ -106,6 +125,8 @@ class LocalRequest(BaseRequest):
         connect_timeout: object = BaseRequest.DEFAULT_NONE,
         pool_timeout: object = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
+        if method == "GET":
+            return self._download(url)
         token, api_method = _split_url(url)
         if method != "POST" or token is None:
             return 404, json.dumps(BotAPIError(404, "Not Found").to_json()).encode()

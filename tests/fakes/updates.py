@@ -85,6 +85,37 @@ def message_update(
         return {"update_id": api.next_update_id(), "message": copy.deepcopy(message)}
 
 
+def document_update(
+    api: LocalBotAPI,
+    *,
+    chat_id: int,
+    user_id: int,
+    data: bytes,
+    filename: str,
+    caption: str = "",
+    mime_type: str = "",
+    first_name: str = "Nguyễn Văn A",
+    username: str | None = None,
+    language_code: str | None = "vi",
+    reply_to_message_id: int | None = None,
+) -> dict[str, Any]:
+    """A user sends a file, with a caption that may start with a /command (Telegram marks it
+    in caption_entities, as it marks a text's command in entities)."""
+    extra: dict[str, Any] = {"document": api.user_file(data, filename, mime_type)}
+    if caption:
+        extra["caption"] = caption
+        command = _COMMAND_RE.match(caption)
+        if command:
+            extra["caption_entities"] = [
+                {"type": "bot_command", "offset": 0, "length": utf16_len(command.group())}
+            ]
+    return message_update(
+        api, chat_id=chat_id, user_id=user_id, text="", first_name=first_name,
+        username=username, language_code=language_code,
+        reply_to_message_id=reply_to_message_id, extra=extra,
+    )
+
+
 def callback_update(
     api: LocalBotAPI,
     *,

@@ -1,0 +1,102 @@
+"""Golden texts of the import, export and calendar messages, in both languages.
+
+Regenerate after an intended change with ``DONDOC_UPDATE_GOLDEN=1 pytest tests/...``, then
+read the diff of tests/golden/ before committing it.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.model import Workspace
+from bot.plan_import import Preview, Problem, Unresolved
+from bot.render import Renderer
+from tests.factories import NOW, TZ, make_task
+
+GOLDEN = Path(__file__).parent / "golden"
+WORKSPACE = Workspace(chat_id=-100, title="Tổ công tác cải cách TTHC", created_at=NOW)
+BASE: dict[str, Any] = {"today": NOW.date(), "now": NOW, "tz": TZ, "workspace": WORKSPACE}
+
+PREVIEW = Preview(
+    plan="Kế hoạch CCHC năm 2025",
+    tasks=38,
+    by_agency=[("Bộ Tư pháp", 14), ("UBND tỉnh Nghệ An", 12), ("Bộ Nội vụ", 12)],
+    by_section=[("I. CẢI CÁCH THỂ CHẾ", 20), ("II. CẢI CÁCH TTHC › 1. Rà soát", 18)],
+    problems=[Problem(14, "deadline", "Quý 5/2025"), Problem(15, "no_lead", "Số hóa"),
+              Problem(16, "no_single_day", "Báo cáo định kỳ")],
+    unresolved=[Unresolved("Bộ Nội vụ", ("bo-tu-phap",), 12)],
+    duplicates=3, done=5, cancelled=1, ongoing=0, periodic=0, overdue=7, undated_done=2,
+)
+CASES: dict[str, tuple[str, dict[str, Any]]] = {
+    "import_preview": ("import_preview", {
+        "p": PREVIEW, "filename": "Phu-luc.docx", "agencies": {"bo-tu-phap": "Bộ Tư pháp"},
+    }),
+    "import_preview_clean": ("import_preview", {
+        "p": Preview(plan="", tasks=1, by_agency=[("Bộ Tư pháp", 1)], by_section=[("", 1)],
+                     problems=[], unresolved=[], duplicates=0),
+        "filename": "kh.csv", "agencies": {},
+    }),
+    "import_done": ("import_done", {
+        "cancelled": False, "filename": "Phu-luc.docx", "count": 38, "first": 12, "last": 49,
+        "plan": "Kế hoạch CCHC năm 2025", "agencies": ["Bộ Nội vụ"], "skipped": 2,
+    }),
+    "import_cancelled": ("import_done", {"cancelled": True, "filename": "Phu-luc.docx"}),
+    "import_usage": ("import_usage", {}),
+    "export_labels": ("export_labels", {}),
+    "export_files": ("export_files", {"which": "export", "count": 68}),
+    "calendar_files": ("export_files", {
+        "which": "calendar", "who": "agency", "who_key": "agency", "count": 3,
+        "agency": "Nghệ An",
+    }),
+    "export_usage": ("export_usage", {"which": "export"}),
+    "calendar_usage": ("export_usage", {"which": "calendar", "agency_unknown": True}),
+    "calendar_empty": ("export_usage", {"which": "calendar_empty", "who": "mine"}),
+    "calendar_event": ("calendar_event", {
+        "task": make_task("Rà soát & đơn giản hóa TTHC", plan="KH 2025", number=12, ref="3",
+                          output="Báo cáo"),
+        "lead": "UBND tỉnh Nghệ An",
+    }),
+}
+REASONS = ["too_large", "too_many_rows", "password", "old_format", "broken", "wrong_type",
+           "no_table", "no_header", "download", "empty", "expired"]
+BUTTONS = [("create", {"unknown": "Bộ Nội vụ"}),
+           ("map", {"unknown": "Bộ Nội vụ", "agency": "Bộ Tư pháp"}),
+           ("create_all", {"count": 3}), ("write", {"count": 38, "skipped": 2}),
+           ("write_new", {"count": 35}), ("write_all", {"count": 38, "skipped": 3}),
+           ("cancel", {}), ("stale", {})]
+
+
+def _check(name: str, text: str) -> None:
+    path = GOLDEN / name
+    if os.environ.get("DONDOC_UPDATE_GOLDEN"):
+        path.write_text(text + "\n", encoding="utf-8")
+    assert text + "\n" == path.read_text(encoding="utf-8"), f"{name} differs from its golden"
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_message_matches_its_golden_text(case: str, lang: str) -> None:
+    template, values = CASES[case]
+    _check(f"{case}_{lang}.html", Renderer().render(template, lang, **BASE, **values))
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_every_refusal_matches_its_golden_text(lang: str) -> None:
+    text = "\n---\n".join(
+        Renderer().render("import_refused", lang, reason=r, filename="kh.xlsx", **BASE)
+        for r in REASONS
+    )
+    _check(f"import_refused_{lang}.html", text)
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_every_button_label_matches_its_golden_text(lang: str) -> None:
+    text = "\n".join(
+        Renderer().render("import_button", lang, which=which, **values, **BASE)
+        for which, values in BUTTONS
+    )
+    _check(f"import_button_{lang}.html", text)
