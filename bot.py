@@ -23,7 +23,7 @@ EXIT_CORRUPT_DATA = 3
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    """`python bot.py` or `python bot.py console [--demo] [--data DIR]`."""
+    """`python bot.py` or `python bot.py console [--demo] [--data DIR] [--with-reminders]`."""
     parser = argparse.ArgumentParser(
         prog="bot.py", description="dondoc: the task-chasing assistant of a working group.",
     )
@@ -34,6 +34,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     console.add_argument("--data", type=Path, default=None,
                          help="data directory (default: DONDOC_DATA_DIR, or a temporary "
                               "one with --demo)")
+    console.add_argument("--with-reminders", action="store_true",
+                         help="on real data, send the reminders that fall due here (they are "
+                              "then logged as sent, and the real bot does not send them)")
     return parser.parse_args(argv)
 
 
@@ -69,14 +72,16 @@ def run_bot(settings: Settings) -> int:
     return 0
 
 
-def run_console(settings: Settings, demo: bool, data_dir: Path | None) -> int:
+def run_console(settings: Settings, demo: bool, data_dir: Path | None,
+                with_reminders: bool = False) -> int:
     """The terminal chat, reading stdin line by line."""
     from handlers.console import run_console as console_loop
 
     logging.basicConfig(level=logging.WARNING)
     try:
         asyncio.run(console_loop(settings, sys.stdin, sys.stdout, demo_data=demo,
-                                 data_dir=data_dir, echo=not sys.stdin.isatty()))
+                                 data_dir=data_dir, echo=not sys.stdin.isatty(),
+                                 with_reminders=with_reminders))
     except KeyboardInterrupt:
         print(file=sys.stdout)
     return 0
@@ -92,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_BAD_SETTING
     try:
         if args.mode == "console":
-            return run_console(settings, args.demo, args.data)
+            return run_console(settings, args.demo, args.data, args.with_reminders)
         if not settings.token:
             tell("startup_no_token", settings.default_lang)
             return EXIT_NO_TOKEN

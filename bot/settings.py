@@ -30,6 +30,9 @@ class Settings:
     # For end-to-end tests and rehearsals: the bot's clock starts at this instant.
     fake_now: dt.datetime | None = None
     log_level: str = "INFO"
+    # False: no reminder jobs run. The console on real data leaves them to the real bot,
+    # which would otherwise find them logged as sent and never send them.
+    reminders: bool = True
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, dotenv: Path | None = None) -> Settings:

@@ -114,11 +114,17 @@ class Console:
     def build(
         cls, settings: Settings, out: TextIO, *, demo_data: bool = False,
         data_dir: Path | None = None, clock: Clock | None = None, temporary: bool = False,
+        with_reminders: bool = False,
     ) -> Console:
-        """A console on its own local Bot API; CorruptDataFile if the data cannot be read."""
+        """A console on its own local Bot API; CorruptDataFile if the data cannot be read.
+
+        Reminders run on the demo; on real data only `with_reminders`: those the console
+        sends are logged as sent, so the real bot would never send them.
+        """
         settings = dataclasses.replace(
             settings, token=CONSOLE_TOKEN, api_url=DEFAULT_API_URL, file_url=DEFAULT_FILE_URL,
             webhook_url=None, data_dir=data_dir or settings.data_dir,
+            reminders=demo_data or with_reminders,
         )
         # Message dates follow the bot's clock, so a fixed clock gives a repeatable transcript.
         bot_clock = clock
@@ -383,6 +389,8 @@ class Console:
         return {
             "cast": cast, "group_title": self.group_title,
             "data_dir": str(self.registry.data_dir), "temporary": self.temporary,
+            "reminders": services(self.application).settings.reminders,
+            "demo": self.demo_data,
         }
 
     def _who(self) -> None:
@@ -480,12 +488,13 @@ def _read_lines(stdin: TextIO, loop: asyncio.AbstractEventLoop,
 async def run_console(
     settings: Settings, stdin: TextIO, out: TextIO, *, demo_data: bool = False,
     data_dir: Path | None = None, clock: Clock | None = None, echo: bool = False,
-    run_jobs: bool = True,
+    run_jobs: bool = True, with_reminders: bool = False,
 ) -> None:
     """Read lines from `stdin` until EOF or :quit; CorruptDataFile if the data is unreadable."""
     with _data_dir(demo_data, data_dir) as (chosen, temporary):
         console = Console.build(settings, out, demo_data=demo_data, data_dir=chosen,
-                                clock=clock, temporary=temporary)
+                                clock=clock, temporary=temporary,
+                                with_reminders=with_reminders)
         loop = asyncio.get_running_loop()
         try:
             await console.start(run_jobs=run_jobs)

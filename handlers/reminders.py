@@ -103,6 +103,8 @@ def _schedule_at(app: App, chat_id: int, wake: dt.datetime | None, now: dt.datet
                  *, keep_due: bool = True) -> None:
     eng = engine(app)
     eng.wakeups[chat_id] = wake
+    if not services(app).settings.reminders:
+        return  # the console on real data: the real bot sends them
     queue = app.job_queue
     if queue is None:
         log.warning("no job queue: reminders of %s are not scheduled", chat_id)

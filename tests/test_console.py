@@ -15,6 +15,7 @@ from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
     ContextTypes,
+    Job,
     MessageHandler,
     filters,
 )
@@ -24,6 +25,7 @@ from bot.clock import FixedClock
 from bot.settings import Settings
 from handlers.common import buttons
 from handlers.console import CAST, Console, run_console
+from handlers.reminders import JOB_PREFIX
 from tests.factories import NOW
 
 Ctx = ContextTypes.DEFAULT_TYPE
@@ -91,10 +93,13 @@ def _typed(con: Console, chat_id: int) -> list[dict[str, Any]]:
     ]
 
 
-def _build(data_dir: Path, *, demo_data: bool = True) -> tuple[Console, io.StringIO]:
+def _build(
+    data_dir: Path, *, demo_data: bool = True, with_reminders: bool = False, lang: str = "vi"
+) -> tuple[Console, io.StringIO]:
     out = io.StringIO()
     console = Console.build(
-        Settings(), out, demo_data=demo_data, data_dir=data_dir, clock=FixedClock(NOW)
+        Settings(default_lang=lang), out, demo_data=demo_data, data_dir=data_dir,
+        clock=FixedClock(NOW), with_reminders=with_reminders,
     )
     app = console.application
     app.add_handler(CommandHandler("buttons", _show_buttons), group=-1)
@@ -423,3 +428,67 @@ async def test_the_demo_without_data_dir_never_touches_the_configured_one(
     assert not real.exists()
     assert seen and seen[0] != real
     assert not Path(seen[0]).exists(), "the temporary directory is removed on exit"
+
+
+# -- reminders: real data leaves them to the real bot ----------------------------------------
+
+
+def _reminder_jobs(con: Console) -> list[Job[Any]]:
+    queue = con.application.job_queue
+    assert queue is not None
+    return [job for job in queue.jobs() if (job.name or "").startswith(JOB_PREFIX)]
+
+
+async def _real_data_with_reminders_due(data_dir: Path) -> None:
+    """The demo written to `data_dir` and kept: from then on it is real data, with tasks overdue."""
+    con, _ = _build(data_dir)
+    await con.start(run_jobs=False)
+    await con.close()
+
+
+@pytest.mark.parametrize(
+    ("lang", "banner"),
+    [
+        ("vi", "Nhắc việc: tắt — đây là dữ liệu thật, nhắc việc để bot thật gửi."),
+        ("en", "Reminders: off — this is real data, and the real bot sends its reminders."),
+    ],
+    ids=["vi", "en"],
+)
+async def test_on_real_data_no_reminder_is_scheduled_and_the_banner_says_so(
+    tmp_path: Path, lang: str, banner: str,
+) -> None:
+    await _real_data_with_reminders_due(tmp_path / "data")
+    con, out = _build(tmp_path / "data", demo_data=False, lang=lang)
+    await con.start(run_jobs=False)
+    try:
+        text = _take(out)
+        assert banner in text and "--with-reminders" in text
+        await con.handle("/xong 2")  # a change reschedules a workspace's reminders
+        assert _reminder_jobs(con) == []
+    finally:
+        await con.close()
+
+
+async def test_with_reminders_on_real_data_the_due_reminders_appear_and_the_banner_warns(
+    tmp_path: Path,
+) -> None:
+    await _real_data_with_reminders_due(tmp_path / "data")
+    con, out = _build(tmp_path / "data", demo_data=False, with_reminders=True)
+    await con.start(run_jobs=False)
+    try:
+        assert "Nhắc việc: bật (--with-reminders)" in _take(out)
+        jobs = _reminder_jobs(con)
+        assert [job.name for job in jobs] == [f"{JOB_PREFIX}{demo.DEMO_CHAT_ID}"]
+        await jobs[0].run(con.application)
+        assert "Nhiệm vụ quá hạn cần chỉ đạo" in _take(out)
+    finally:
+        await con.close()
+
+
+async def test_the_demo_runs_its_reminders_and_says_so(
+    console: tuple[Console, io.StringIO],
+) -> None:
+    con, out = console
+    assert "Nhắc việc: bật — tin nhắc đến giờ hiện ra ngay tại đây." in _take(out)
+    await con.handle("/status")  # the demo's workspace, made after start-up, gets its wake-up
+    assert len(_reminder_jobs(con)) == 1

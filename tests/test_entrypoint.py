@@ -222,6 +222,23 @@ def test_the_token_may_come_from_a_dotenv_file(
     assert runs[0][1].bot.token == "456:FROMFILE"
 
 
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [(["console"], False), (["console", "--with-reminders"], True), (["console", "--demo"], False)],
+)
+def test_the_console_sends_reminders_on_real_data_only_when_asked(
+    entry: ModuleType, monkeypatch: pytest.MonkeyPatch, argv: list[str], expected: bool
+) -> None:
+    seen: dict[str, Any] = {}
+
+    async def console_loop(*args: Any, **kwargs: Any) -> None:
+        seen.update(kwargs)
+
+    monkeypatch.setattr("handlers.console.run_console", console_loop)
+    assert entry.main(argv) == 0
+    assert seen["with_reminders"] is expected
+
+
 def test_an_unknown_argument_is_refused_with_usage(
     entry: ModuleType, capsys: pytest.CaptureFixture[str]
 ) -> None:
