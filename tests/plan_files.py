@@ -41,7 +41,7 @@ HEADER_LOW = ("STT", "Nội dung nhiệm vụ", "Chủ trì", "Phối hợp", "T
               "Sản phẩm", "Tình hình thực hiện")
 
 # Each deadline form, with what it means on 31/7/2024 in a plan for 2025 (or the recurrence).
-FORMS: list[tuple[str, object]] = [
+FORMS: list[tuple[str | dt.date, object]] = [
     ("Quý I/2025", dt.date(2025, 3, 31)),
     ("quý IV năm 2025", dt.date(2025, 12, 31)),
     ("6 tháng đầu năm 2025", dt.date(2025, 6, 30)),
@@ -221,8 +221,8 @@ def build_xlsx(items: list[Section | Item] | None = None) -> bytes:
             sheet.cell(4, col, low)
         sheet.cell(5, col, f"({col})")
     sheet.merge_cells("C3:D3")
-    for col in "ABEFG":
-        sheet.merge_cells(f"{col}3:{col}4")
+    for letter in "ABEFG":
+        sheet.merge_cells(f"{letter}3:{letter}4")
     r = 6
     index = 0
     for entry in items:
@@ -289,7 +289,8 @@ def _cp1258(ch: str) -> str:
         ch.encode("cp1258")
         return ch
     except UnicodeEncodeError:
-        base, *marks = unicodedata.normalize("NFD", ch)
+        decomposed = unicodedata.normalize("NFD", ch)
+        base, marks = decomposed[0], decomposed[1:]
         letter = [m for m in marks if m in _LETTER_MARKS]  # the hat, the breve, the horn
         tones = [m for m in marks if m not in _LETTER_MARKS]
         return unicodedata.normalize("NFC", base + "".join(letter)) + "".join(tones)

@@ -63,7 +63,7 @@ CASES: dict[str, tuple[str, dict[str, Any]]] = {
 }
 REASONS = ["too_large", "too_many_rows", "password", "old_format", "broken", "wrong_type",
            "no_table", "no_header", "download", "empty", "expired"]
-BUTTONS = [("create", {"unknown": "Bộ Nội vụ"}),
+BUTTONS: list[tuple[str, dict[str, Any]]] = [("create", {"unknown": "Bộ Nội vụ"}),
            ("map", {"unknown": "Bộ Nội vụ", "agency": "Bộ Tư pháp"}),
            ("create_all", {"count": 3}), ("write", {"count": 38, "skipped": 2}),
            ("write_new", {"count": 35}), ("write_all", {"count": 38, "skipped": 3}),
