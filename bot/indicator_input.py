@@ -385,6 +385,9 @@ def build_draft(indicator: Indicator, period: ReportPeriod, lines: Sequence[str]
             line.agency = NATIONAL
         else:
             found = match_agencies(line.name, agencies)
+            if not leader and len(found) > 1 and own_agency in {a.code for a in found}:
+                # "Quảng" typed by Quảng Nam's official is Quảng Nam.
+                found = [a for a in found if a.code == own_agency]
             if not found:
                 line.problem, line.choices = "unknown", _suggest(line.name, asked or agencies)
                 continue

@@ -21,6 +21,7 @@ from bot.periods import Frequency, ReportPeriod, Unit, periods_of
 __all__ = [
     "NATIONAL",
     "Direction",
+    "Entry",
     "Indicator",
     "IndicatorValue",
     "MissingReport",
@@ -145,6 +146,16 @@ class IndicatorValue:
     def previous(self) -> float | None:
         """The value before the last correction, if it was corrected."""
         return self.history[-1].value if self.history else None
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """A value to store: which indicator, agency and period, and the figure."""
+
+    indicator: int
+    agency: str  # Agency.code, or NATIONAL
+    period: ReportPeriod
+    value: float
 
 
 # One indicator's values: period -> agency code -> value.

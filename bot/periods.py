@@ -30,6 +30,7 @@ __all__ = [
     "ReportPeriod",
     "Unit",
     "current_period",
+    "example_periods",
     "parse_frequency",
     "parse_period",
     "parse_value",
@@ -281,6 +282,19 @@ def current_period(frequency: Frequency, today: dt.date) -> ReportPeriod:
         if period.end >= today:
             return period
     raise AssertionError("every frequency has a period ending on 31 December")
+
+
+def example_periods(today: dt.date) -> dict[str, ReportPeriod]:
+    """Periods to show in examples, computed from today (every one of them has begun)."""
+    quarter = (today.month - 1) // 3
+    return {
+        "month": ReportPeriod.months(today.year, today.month, today.month),
+        "quarter": ReportPeriod.months(today.year, 3 * quarter + 1, 3 * quarter + 3),
+        # "N tháng": from January, at least two months and never the whole year.
+        "ytd": ReportPeriod.months(today.year, 1, min(max(today.month, 2), 11)),
+        "h1": ReportPeriod.months(today.year, 1, 6),
+        "year": ReportPeriod.months(today.year - 1, 1, 12),
+    }
 
 
 # -- figures --------------------------------------------------------------------------------

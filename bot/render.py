@@ -42,6 +42,12 @@ def format_number(value: float, lang: str, digits: int = 2) -> str:
     return format_decimal(value, pattern, locale=lang)
 
 
+@lru_cache(maxsize=8192)
+def format_fixed(value: float, lang: str, digits: int = 2) -> str:
+    """A number with exactly `digits` decimals, as reports quote figures: 84,70 in vi."""
+    return format_decimal(value, "#,##0." + "0" * digits if digits else "#,##0", locale=lang)
+
+
 def format_percent(value: float, lang: str, digits: int = 2) -> str:
     """A percentage given as a number of percent: 89.51 -> 89,51% in vi."""
     return format_number(value, lang, digits) + "%"
@@ -69,6 +75,11 @@ def _number_filter(ctx: Context, value: float, digits: int = 2) -> str:
 
 
 @pass_context
+def _fixed_filter(ctx: Context, value: float, digits: int = 2) -> str:
+    return format_fixed(value, ctx["lang"], digits)
+
+
+@pass_context
 def _percent_filter(ctx: Context, value: float, digits: int = 2) -> str:
     return format_percent(value, ctx["lang"], digits)
 
@@ -92,6 +103,7 @@ class Renderer:
         )
         self.env.filters.update(
             date=_date_filter, number=_number_filter, percent=_percent_filter,
+            fixed=_fixed_filter,
         )
         self.env.globals.update(ratio=_ratio)
 

@@ -36,6 +36,7 @@ from bot.model import (
     Timeliness,
 )
 from bot.names import fold
+from bot.ranking import Ranking
 from bot.reports import Standing, Tally
 from bot.timeliness import classify, due_at
 
@@ -346,6 +347,8 @@ class Summary:
     member_names: dict[int, str] = field(default_factory=dict)
     rule: DeadlineRule = DeadlineRule.ADJUSTED  # which deadline judges on time or late
     deadline_changed: list[Task] = field(default_factory=list)  # changed in the period
+    # Indicators against their requirement (bot.ranking), each for its latest period.
+    indicators: tuple[Ranking, ...] = ()
 
     @property
     def empty(self) -> bool:
@@ -378,6 +381,7 @@ def summarize(
     tasks: Iterable[Task], *, period: Period, now: dt.datetime, tz: str,
     agencies: Iterable[Agency] = (), members: Iterable[Member] = (),
     previous_summary: dt.datetime | None = None, rule: DeadlineRule = DeadlineRule.ADJUSTED,
+    indicators: Sequence[Ranking] = (),
 ) -> Summary:
     """The summary of `period` at `now`; `previous_summary` is when the last one was made.
 
@@ -429,6 +433,7 @@ def summarize(
         member_names={m.user_id: m.name for m in members},
         rule=rule,
         deadline_changed=_deadline_changed(counted, start_at, end_at),
+        indicators=tuple(indicators),
     )
 
 

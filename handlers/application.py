@@ -45,6 +45,9 @@ FEATURES = (
     "handlers.reminders",
     "handlers.imports",
     "handlers.exports",
+    "handlers.indicators",
+    "handlers.indicator_report",
+    "handlers.indicator_admin",
     "handlers.fallback",
 )
 

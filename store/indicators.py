@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from tinydb.table import Document
 
 from bot.indicators import (
     Direction,
+    Entry,
     Indicator,
     IndicatorValue,
     PastValue,
@@ -107,16 +108,6 @@ def value_from_doc(doc: Doc) -> IndicatorValue:
             for h in doc.get("history", ())
         ),
     )
-
-
-@dataclass(frozen=True, slots=True)
-class Entry:
-    """A value to store: which indicator, agency and period, and the figure."""
-
-    indicator: int
-    agency: str
-    period: ReportPeriod
-    value: float
 
 
 _Key = tuple[int, str, ReportPeriod]

@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.indicators import Indicator, PastValue
+from bot.indicators import Entry, Indicator, PastValue
 from bot.periods import ReportPeriod
-from store.indicators import Entry
 from store.registry import Registry
 from tests.factories import GROUP_ID, NOW, OWNER, SECRETARY, seeded_store
 from tests.test_indicators import digitization

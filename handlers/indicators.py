@@ -1,0 +1,343 @@
+"""Indicators in chat: /indicators (/chiso) ranks an indicator's agencies against the
+requirement, /shortfalls (/chuadat) lists where an agency falls short, and their buttons draw
+the bar chart and one agency's trend.
+
+Buttons (`ind:<action>:<workspace>:...`, under 64 bytes) name their workspace, so they work
+in a private chat too: `rk` a ranking (of a period), `ch` its chart, `tp` the agencies to
+pick a trend from, `tr` one agency's trend, `ag` one agency's shortfalls.
+Reporting and defining are in handlers/indicator_report.py and handlers/indicator_admin.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from telegram import InlineKeyboardMarkup, InputFile, Update
+from telegram.constants import ChatAction, ParseMode
+from telegram.error import TelegramError
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+
+from bot.indicator_input import match_indicators, split_report
+from bot.indicators import Indicator
+from bot.model import Agency
+from bot.names import match_agencies
+from bot.periods import PeriodError, ReportPeriod, Unit, example_periods, parse_period
+from bot.permissions import Action
+from bot.ranking import Ranking, agency_figures, rank, trend
+from bot.render import format_number
+from handlers.common import (
+    Ctx,
+    Scope,
+    buttons,
+    command_args,
+    edit_or_send,
+    render,
+    reply,
+    require,
+    resolve,
+)
+from store.workspace import WorkspaceStore
+
+log = logging.getLogger(__name__)
+
+PREFIX = "ind"
+PICK_MAX = 8  # indicators or agencies offered when a name matched several or none
+TREND_PICK_MAX = 60
+
+
+def data(action: str, *args: object) -> str:
+    """Callback data of an indicator button; Telegram allows 64 bytes."""
+    text = ":".join([PREFIX, action, *(str(a) for a in args)])
+    assert len(text.encode()) <= 64, text
+    return text
+
+
+def labels(scope: Scope, **values: Any) -> dict[str, str]:
+    """Button labels ("key: label" lines of templates/<lang>/indicator_buttons.html)."""
+    text = html.unescape(render(scope, "indicator_buttons", **values))
+    pairs = (line.partition(":") for line in text.splitlines())
+    return {key.strip(): label.strip() for key, _, label in pairs if label.strip()}
+
+
+def ranking_of(store: WorkspaceStore, indicator: Indicator,
+               period: ReportPeriod | None = None) -> Ranking:
+    return rank(indicator, store.indicators.values(indicator.number), store.agencies(), period)
+
+
+async def pick_indicator(update: Update, context: Ctx, scope: Scope, query: str,
+                         callback: Callable[[Indicator], str]) -> Indicator | None:
+    """The one indicator `query` names; otherwise the user is asked, with buttons."""
+    assert scope.store is not None
+    indicators = scope.store.indicators.all()
+    found = match_indicators(query, indicators)
+    if len(found) == 1:
+        return found[0]
+    offered = (found or indicators)[:PICK_MAX]
+    markup = buttons([[(i.label[:60], callback(i))] for i in offered]) if offered else None
+    await reply(update, context, scope, "indicator_unknown", markup, given=query, found=found,
+                indicators=indicators)
+    return None
+
+
+async def pick_agency(update: Update, context: Ctx, scope: Scope, query: str,
+                      callback: Callable[[Agency], str]) -> Agency | None:
+    """The one agency `query` names; otherwise the user is asked, with buttons."""
+    assert scope.store is not None
+    agencies = scope.store.agencies()
+    found = match_agencies(query, agencies)
+    if len(found) == 1:
+        return found[0]
+    markup = buttons([[(a.label[:60], callback(a))] for a in found[:PICK_MAX]]) \
+        if found else None
+    await reply(update, context, scope, "indicator_agency_unknown", markup, given=query,
+                found=found)
+    return None
+
+
+# -- the ranking ----------------------------------------------------------------------------
+
+
+def ranking_markup(scope: Scope, ranking: Ranking) -> InlineKeyboardMarkup | None:
+    """Chart, trend, and the previous (or latest) period."""
+    assert scope.store is not None
+    chat, number = scope.store.workspace.chat_id, ranking.indicator.number
+    latest = ranking.periods[-1] if ranking.periods else None
+    label = labels(scope, previous=ranking.previous_period, latest=latest)
+    rows: list[list[tuple[str, str]]] = []
+    if ranking.rows and ranking.period is not None:
+        rows.append([(label["chart"], data("ch", chat, number, ranking.period.key)),
+                     (label["trend"], data("tp", chat, number))])
+    moves = []
+    if ranking.previous_period is not None:
+        moves.append((label["previous"], data("rk", chat, number, ranking.previous_period.key)))
+    if ranking.later_periods and latest is not None:
+        moves.append((label["latest"], data("rk", chat, number, latest.key)))
+    if moves:
+        rows.append(moves)
+    return buttons(rows) if rows else None
+
+
+async def show_ranking(update: Update, context: Ctx, scope: Scope, indicator: Indicator,
+                       period: ReportPeriod | None = None, *, edit: bool = False) -> None:
+    """The ranked table of an indicator for a period (the latest by default)."""
+    assert scope.store is not None
+    ranking = ranking_of(scope.store, indicator, period)
+    markup = ranking_markup(scope, ranking)
+    if edit:
+        await edit_or_send(update, context, scope, "indicator_ranking", markup, ranking=ranking)
+    else:
+        await reply(update, context, scope, "indicator_ranking", markup, ranking=ranking)
+
+
+async def read_period(update: Update, context: Ctx, scope: Scope, text: str,
+                      indicator: Indicator, *, reporting: bool = False) -> ReportPeriod | None:
+    """The period typed; None when it cannot be used, the user told why with examples."""
+    try:
+        return parse_period(text, today=scope.today)
+    except PeriodError as error:
+        await reply(update, context, scope, "indicator_period_error", reason=error.reason,
+                    given=error.text, examples=example_periods(scope.today),
+                    indicator=indicator, reporting=reporting)
+        return None
+
+
+def _ticks(scope: Scope) -> Callable[[float], str]:
+    # Axis ticks in the language's number format; the unit is in the axis title.
+    return lambda value: format_number(value, scope.lang, 1)
+
+
+def _top(indicator: Indicator) -> float | None:
+    return 100.0 if indicator.unit is Unit.PERCENT else None
+
+
+async def send_chart(context: Ctx, scope: Scope, ranking: Ranking) -> None:
+    """The bar chart of a ranking, as a photo with its caption."""
+    from bot.indicator_chart import Bar, bar_chart, parse_chart_text
+
+    indicator = ranking.indicator
+    text = parse_chart_text(render(scope, "indicator_chart", kind="bar", indicator=indicator,
+                                   ranking=ranking))
+    bars = [Bar(r.value, r.met, r.target if r.own_target else None) for r in ranking.rows]
+    ticks = _ticks(scope)
+    png = await _draw(lambda: bar_chart(bars, indicator.target, ranking.average, text, ticks,
+                                        _top(indicator)))
+    caption = render(scope, "indicator_caption", kind="bar", ranking=ranking,
+                     indicator=indicator)
+    await _photo(context, scope, png, caption, f"{indicator.number}-{ranking.period}")
+
+
+async def _draw(make: Callable[[], bytes]) -> bytes:
+    """Draw off the event loop: matplotlib takes a tenth of a second or more."""
+    return await asyncio.get_running_loop().run_in_executor(None, make)
+
+
+async def _photo(context: Ctx, scope: Scope, png: bytes, caption: str, name: str) -> None:
+    try:
+        await context.bot.send_chat_action(scope.chat_id, ChatAction.UPLOAD_PHOTO)
+    except TelegramError as exc:  # the hint is a courtesy; the chart still goes
+        log.info("could not show the upload action in %s: %s", scope.chat_id, exc)
+    await context.bot.send_photo(scope.chat_id, InputFile(png, filename=f"chiso-{name}.png"),
+                                 caption=caption, parse_mode=ParseMode.HTML)
+
+
+# -- one agency's trend ---------------------------------------------------------------------
+
+
+async def show_trend(update: Update, context: Ctx, scope: Scope, indicator: Indicator,
+                     agency: Agency) -> None:
+    """One agency's values over the periods, corrections included, then its trend chart."""
+    from bot.indicator_chart import parse_chart_text, trend_chart
+
+    assert scope.store is not None
+    values = trend(scope.store.indicators.values(indicator.number), agency.code)
+    names = {m.user_id: m.name for m in scope.store.members()}
+    target = indicator.target_for(agency.code)
+    await reply(update, context, scope, "indicator_trend", indicator=indicator, agency=agency,
+                values=values, target=target, names=names)
+    if not values:
+        return
+    text = parse_chart_text(render(scope, "indicator_chart", kind="trend", indicator=indicator,
+                                   agency=agency, values=values, target=target))
+    met = [indicator.met(v.value, agency.code) for v in values]
+    png = await _draw(lambda: trend_chart([v.value for v in values], met, target, text,
+                                          _ticks(scope), _top(indicator)))
+    caption = render(scope, "indicator_caption", kind="trend", indicator=indicator,
+                     agency=agency, values=values)
+    await _photo(context, scope, png, caption, f"{indicator.number}-{agency.code}")
+
+
+async def trend_choices(update: Update, context: Ctx, scope: Scope, indicator: Indicator
+                        ) -> None:
+    """The agencies with figures for an indicator, as buttons for their trends."""
+    assert scope.store is not None
+    chat = scope.store.workspace.chat_id
+    index = scope.store.indicators.values(indicator.number)
+    reported = {code for by in index.values() for code in by}
+    agencies = [a for a in scope.store.agencies() if a.code in reported][:TREND_PICK_MAX]
+    cells = [(a.label[:30], data("tr", chat, indicator.number, a.code)) for a in agencies]
+    rows = [cells[i:i + 3] for i in range(0, len(cells), 3)]
+    await reply(update, context, scope, "indicator_trend_pick", buttons(rows) if rows else None,
+                indicator=indicator, agencies=agencies)
+
+
+# -- commands -------------------------------------------------------------------------------
+
+
+async def indicators(update: Update, context: Ctx) -> None:
+    """`/indicators [name [| period | agency]]`: the list, a ranking, or an agency's trend."""
+    scope = await resolve(update, context)
+    if not await require(update, context, scope, Action.READ):
+        return
+    store = scope.store
+    assert store is not None
+    text = command_args(update)
+    chat = store.workspace.chat_id
+    if not text:
+        every = store.indicators.all()
+        rankings = [ranking_of(store, i) for i in every]
+        markup = buttons([[(i.label[:60], data("rk", chat, i.number))] for i in every[:30]])
+        await reply(update, context, scope, "indicator_list", markup if every else None,
+                    rankings=rankings, examples=example_periods(scope.today))
+        return
+    parts = split_report(text.replace("\n", " | "))
+    indicator = await pick_indicator(update, context, scope, parts.indicator,
+                                     lambda i: data("rk", chat, i.number))
+    if indicator is None:
+        return
+    extra = parts.period or (parts.lines[0] if parts.lines else "")
+    if not extra:
+        await show_ranking(update, context, scope, indicator)
+        return
+    if parts.period:
+        period = await read_period(update, context, scope, parts.period, indicator)
+        if period is not None:
+            await show_ranking(update, context, scope, indicator, period)
+        return
+    agency = await pick_agency(update, context, scope, extra,
+                               lambda a: data("tr", chat, indicator.number, a.code))
+    if agency is not None:
+        await show_trend(update, context, scope, indicator, agency)
+
+
+async def shortfalls(update: Update, context: Ctx) -> None:
+    """`/shortfalls [agency]`: where one agency (his own by default) or every agency falls short."""
+    scope = await resolve(update, context)
+    if not await require(update, context, scope, Action.READ):
+        return
+    store = scope.store
+    assert store is not None
+    given = command_args(update)
+    chat = store.workspace.chat_id
+    if given:
+        agency = await pick_agency(update, context, scope, given,
+                                   lambda a: data("ag", chat, a.code))
+        if agency is not None:
+            await show_agency(update, context, scope, agency)
+        return
+    own = store.agency(scope.member.agency) if scope.member and scope.member.agency else None
+    if own is not None:
+        await show_agency(update, context, scope, own)
+        return
+    rankings = [ranking_of(store, i) for i in store.indicators.all()]
+    await reply(update, context, scope, "indicator_shortfalls", rankings=rankings)
+
+
+async def show_agency(update: Update, context: Ctx, scope: Scope, agency: Agency) -> None:
+    """Every indicator an agency reports: shortfalls first, then unreported, then the rest."""
+    assert scope.store is not None
+    store = scope.store
+    figures = agency_figures(agency, store.indicators.all(), store.indicators.index(),
+                             store.agencies())
+    await reply(update, context, scope, "indicator_agency", agency=agency, figures=figures)
+
+
+# -- buttons --------------------------------------------------------------------------------
+
+
+async def on_button(update: Update, context: Ctx) -> None:
+    """`ind:rk|ch|tp|tr|ag:<workspace>:...` — the viewing buttons (report ones are elsewhere)."""
+    query = update.callback_query
+    assert query is not None
+    _, action, *args = (query.data or "").split(":")
+    base = await resolve(update, context)
+    scope = base.in_workspace(int(args[0])) if args and args[0].lstrip("-").isdigit() else None
+    await query.answer()
+    if scope is None or not await require(update, context, scope, Action.READ):
+        return
+    store = scope.store
+    assert store is not None
+    rest = args[1:]
+    if action == "ag":
+        agency = store.agency(rest[0]) if rest else None
+        if agency is not None:
+            await show_agency(update, context, scope, agency)
+        return
+    indicator = store.indicators.get(int(rest[0])) if rest and rest[0].isdigit() else None
+    if indicator is None:
+        await reply(update, context, scope, "indicator_unknown", None, given="",
+                    found=[], indicators=store.indicators.all())
+        return
+    period = ReportPeriod.from_key(rest[1]) if len(rest) > 1 else None
+    if action == "rk":
+        await show_ranking(update, context, scope, indicator, period, edit=period is not None)
+    elif action == "ch":
+        await send_chart(context, scope, ranking_of(store, indicator, period))
+    elif action == "tp":
+        await trend_choices(update, context, scope, indicator)
+    elif action == "tr":
+        agency = store.agency(rest[1]) if len(rest) > 1 else None
+        if agency is not None:
+            await show_trend(update, context, scope, indicator, agency)
+
+
+def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Add /indicators (/chiso), /shortfalls (/chuadat) and their buttons."""
+    application.add_handler(CommandHandler(["indicators", "chiso"], indicators))
+    application.add_handler(CommandHandler(["shortfalls", "chuadat"], shortfalls))
+    application.add_handler(CallbackQueryHandler(
+        on_button, pattern=rf"^{PREFIX}:(?:rk|ch|tp|tr|ag):"))
+
