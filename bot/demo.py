@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from bot.indicators import NATIONAL, Direction, Entry, Indicator, Reporters
 from bot.model import (
     Agency,
     AgencyKind,
@@ -19,6 +20,7 @@ from bot.model import (
     TaskStatus,
     Workspace,
 )
+from bot.periods import Frequency, ReportPeriod, Unit
 
 if TYPE_CHECKING:
     from store.workspace import WorkspaceStore
@@ -273,6 +275,47 @@ class Demo:
     members: tuple[Member, ...]
     meeting: Meeting
     tasks: list[Task]
+    indicators: tuple[Indicator, ...] = ()
+    values: tuple[Entry, ...] = ()
+
+
+# Indicators with the figures the 2023-2024 reports quote (DOMAIN.md, "Indicators"): the
+# digitization rate of the ten provinces for the first 9 months of 2024, Nghệ An's and Hà
+# Tĩnh's online payment, Hà Tĩnh's online applications and satisfaction, national averages.
+_NINE_MONTHS_2024 = ReportPeriod.months(2024, 1, 9)
+_SEVEN_MONTHS_2024 = ReportPeriod.months(2024, 1, 7)
+_YEAR_2023 = ReportPeriod.months(2023, 1, 12)
+INDICATORS = (
+    Indicator(1, "Tỷ lệ số hóa hồ sơ, kết quả giải quyết TTHC", "Số hóa hồ sơ",
+              ("số hóa", "digitization"), Unit.PERCENT, Direction.HIGHER, 80.0,
+              frequency=Frequency.CUMULATIVE, source="Bộ chỉ số 766",
+              reporters=Reporters.PROVINCES, report_day=20),
+    Indicator(2, "Tỷ lệ thanh toán trực tuyến", "Thanh toán trực tuyến",
+              ("thanh toán", "online payment"), Unit.PERCENT, Direction.HIGHER, None,
+              frequency=Frequency.YEAR, source="Bộ chỉ số 766", reporters=Reporters.NAMED,
+              agencies=("nghe-an", "ha-tinh")),
+    Indicator(3, "Tỷ lệ hồ sơ nộp trực tuyến", "Nộp hồ sơ trực tuyến",
+              ("trực tuyến", "online applications"), Unit.PERCENT, Direction.HIGHER, None,
+              frequency=Frequency.YEAR, source="Bộ chỉ số 766", reporters=Reporters.NAMED,
+              agencies=("nghe-an", "ha-tinh")),
+    Indicator(4, "Mức độ hài lòng của người dân, doanh nghiệp về giải quyết TTHC",
+              "Mức độ hài lòng", ("hài lòng", "satisfaction"), Unit.SCORE, Direction.HIGHER,
+              90.0, frequency=Frequency.YEAR, source="Bộ chỉ số 766",
+              reporters=Reporters.NAMED, agencies=("nghe-an", "ha-tinh")),
+)
+VALUES = (
+    *(Entry(1, code, _NINE_MONTHS_2024, value) for code, value in (
+        ("binh-dinh", 89.51), ("hai-duong", 88.32), ("ha-giang", 85.86), ("ca-mau", 84.70),
+        ("dien-bien", 75.60), ("quang-binh", 74.02), ("quang-nam", 73.44),
+        ("nghe-an", 72.47), ("bac-ninh", 65.67), ("hue", 55.15))),
+    Entry(2, "nghe-an", _YEAR_2023, 13.51),
+    Entry(2, "nghe-an", _SEVEN_MONTHS_2024, 40.47),
+    Entry(2, "ha-tinh", _YEAR_2023, 34.37),
+    Entry(2, NATIONAL, _YEAR_2023, 27.08),
+    Entry(3, "ha-tinh", _YEAR_2023, 57.01),
+    Entry(3, NATIONAL, _YEAR_2023, 38.26),
+    Entry(4, "ha-tinh", _YEAR_2023, 94.44),
+)
 
 
 def _weekday_on_or_before(day: dt.date) -> dt.date:
@@ -400,8 +443,10 @@ def build_demo(today: dt.date, tz: str = DEMO_TZ) -> Demo:
             tasks.append(_task(row, plan, index, counts, today, zone, created_at, meeting))
     workspace = Workspace(chat_id=DEMO_CHAT_ID, title=DEMO_TITLE, lang="vi", tz=tz,
                           created_at=_at(start, 8, zone))
+    indicators = tuple(replace(i, created_at=_at(start, 8, zone), created_by=SECRETARY_ID)
+                       for i in INDICATORS)
     return Demo(workspace=workspace, agencies=AGENCIES, members=MEMBERS, meeting=meeting,
-                tasks=tasks)
+                tasks=tasks, indicators=indicators, values=VALUES)
 
 
 def install_demo(store: WorkspaceStore, demo: Demo, *, at: dt.datetime) -> None:
@@ -414,3 +459,6 @@ def install_demo(store: WorkspaceStore, demo: Demo, *, at: dt.datetime) -> None:
         store.add_meeting(demo.meeting, actor=SECRETARY_ID, at=at)
         for task in demo.tasks:
             store.add_task(task, actor=SECRETARY_ID, at=at)
+        for indicator in demo.indicators:
+            store.indicators.save(indicator, actor=SECRETARY_ID, at=at)
+        store.indicators.report(demo.values, actor=SECRETARY_ID, at=at)

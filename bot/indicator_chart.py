@@ -13,7 +13,15 @@ from __future__ import annotations
 import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from bot.periods import Unit
+from bot.render import format_number
+
+if TYPE_CHECKING:
+    from bot.ranking import Ranking
+    from bot.render import Renderer
+    from bot.report_doc import Block
 
 MET = "#2e7d32"  # green: meets the requirement
 NOT_MET = "#d32f2f"  # red: falls short
@@ -187,3 +195,33 @@ def trend_chart(values: Sequence[float], met: Sequence[bool | None], target: flo
         axes.set_ylabel(text.get("axis"))
         axes.spines[["top", "right"]].set_visible(False)
         return _png(fig, text)
+
+
+def ranking_png(renderer: Renderer, lang: str, ranking: Ranking, **values: Any) -> bytes:
+    """The bar chart of a ranking, its words rendered in `lang` (values: the template's)."""
+    indicator = ranking.indicator
+    text = parse_chart_text(renderer.render("indicator_chart", lang, kind="bar",
+                                            indicator=indicator, ranking=ranking, **values))
+    bars = [Bar(r.value, r.met, r.target if r.own_target else None) for r in ranking.rows]
+    return bar_chart(bars, indicator.target, ranking.average, text, ticks(lang),
+                     top_of(indicator.unit))
+
+
+def ticks(lang: str) -> Callable[[float], str]:
+    """Axis ticks in the language's number format (the unit is in the axis title)."""
+    return lambda value: format_number(value, lang, 1)
+
+
+def top_of(unit: Unit) -> float | None:
+    """Where a rate's axis ends: 100%, unless a figure is above it."""
+    return 100.0 if unit is Unit.PERCENT else None
+
+
+def add_figures(blocks: list[Block], renderer: Renderer, lang: str,
+                rankings: Sequence[Ranking], **values: Any) -> None:
+    """Draw the chart of each "figure indicator-<n>" block of a report into the block."""
+    by_key = {f"indicator-{r.indicator.number}": r for r in rankings}
+    for block in blocks:
+        ranking = by_key.get(block.text) if block.kind == "figure" else None
+        if ranking is not None and ranking.rows:
+            block.image = ranking_png(renderer, lang, ranking, **values)

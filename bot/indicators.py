@@ -170,16 +170,19 @@ class MissingReport:
     period: ReportPeriod
     due: dt.date
     agencies: tuple[Agency, ...]
+    represented: frozenset[str] = frozenset()  # agencies with an official in the chat
 
 
 def missing_reports(
     indicators: Iterable[Indicator], values: Mapping[int, ValueIndex],
     agencies: Iterable[Agency], today: dt.date, *, ahead: int = LEAD_DAYS,
-    behind: int = CHASE_DAYS,
+    behind: int = CHASE_DAYS, represented: frozenset[str] = frozenset(),
 ) -> list[MissingReport]:
     """The reports still missing whose due day lies from `behind` days ago to `ahead` ahead.
 
     Only indicators with a report day are chased; agencies that reported are left out.
+    `represented` (agency codes with a member in the chat) is passed on to the reminders,
+    which write to those agencies' officials and to the group for the others.
     """
     pool = list(agencies)
     found = []
@@ -199,6 +202,7 @@ def missing_reports(
                 have = reported.get(period, {})
                 missing = tuple(a for a in asked if a.code not in have)
                 if missing:
-                    found.append(MissingReport(indicator, period, due, missing))
+                    found.append(MissingReport(indicator, period, due, missing,
+                                               represented & {a.code for a in missing}))
     found.sort(key=lambda r: (r.due, r.indicator.number))
     return found

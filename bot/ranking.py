@@ -14,7 +14,8 @@ from bot.indicators import NATIONAL, Indicator, IndicatorValue, ValueIndex
 from bot.model import Agency
 from bot.periods import ReportPeriod
 
-__all__ = ["AgencyFigure", "Ranking", "Row", "agency_figures", "rank", "trend"]
+__all__ = ["AgencyFigure", "Ranking", "Row", "agency_figures", "rank", "summary_rankings",
+           "trend"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,6 +175,13 @@ def agency_figures(agency: Agency, indicators: Iterable[Indicator],
         figures.append(AgencyFigure(indicator, ranking.period, row, len(ranking.rows)))
     figures.sort(key=lambda f: (0 if f.short else 1 if f.row is None else 2))
     return figures
+
+
+def summary_rankings(indicators: Iterable[Indicator], values: dict[int, ValueIndex],
+                     agencies: Sequence[Agency]) -> list[Ranking]:
+    """Each indicator with figures, ranked for its latest period: the summary's section."""
+    rankings = (rank(i, values.get(i.number, {}), agencies) for i in indicators)
+    return [r for r in rankings if r.rows]
 
 
 def trend(values: ValueIndex, agency: str) -> list[IndicatorValue]:

@@ -41,6 +41,7 @@ from zoneinfo import ZoneInfo
 
 import holidays
 
+from bot.indicators import MissingReport
 from bot.model import HistoryKind, Member, Role, Task, TaskStatus, Timeliness, UserPrefs
 from bot.names import fold
 from bot.reports import Standing, due_within, overdue, standings
@@ -66,6 +67,7 @@ __all__ = [
     "owner_recipients",
     "plan_due",
     "reminder_on",
+    "report_refs",
     "route",
     "snooze_until",
     "weekly_digest",
@@ -319,6 +321,7 @@ class Kind(StrEnum):
     ESCALATION = "escalation"  # the chair's list of long-overdue tasks
     DIGEST = "digest"
     EXTENSION = "extension"  # an extension request or decision (only ever logged as failed)
+    INDICATOR = "indicator"  # an agency has not reported an indicator's value for a period
 
 
 OWNER_KINDS = frozenset({Kind.BEFORE, Kind.DUE, Kind.OVERDUE, Kind.SNOOZED})
@@ -332,15 +335,20 @@ class ReminderKey:
     task: int  # WORKSPACE_TASK for the daily message, the escalation list and the digest
     kind: Kind
     day: dt.date  # the working day it belongs to (the Monday of the week for a digest)
+    # What else tells two reminders of a day apart: for INDICATOR (task: the indicator's
+    # number) the agency and the period, "nghe-an@2024.1-9" ("@2024.1-9": the agencies that
+    # nobody represents in the chat, reminded together in the group).
+    ref: str = ""
 
     def __str__(self) -> str:
-        return f"{self.task}:{self.kind.value}:{self.day.isoformat()}"
+        text = f"{self.task}:{self.kind.value}:{self.day.isoformat()}"
+        return f"{text}:{self.ref}" if self.ref else text
 
     @classmethod
     def parse(cls, text: str) -> ReminderKey:
         """The key written by str(); ValueError when it is not one."""
-        task, kind, day = text.split(":")
-        return cls(int(task), Kind(kind), dt.date.fromisoformat(day))
+        task, kind, day, *ref = text.split(":", 3)
+        return cls(int(task), Kind(kind), dt.date.fromisoformat(day), ref[0] if ref else "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -396,12 +404,13 @@ class Digest:
     overdue_by_agency: tuple[tuple[str, tuple[Standing, ...]], ...] = ()
     done_last_week: tuple[Task, ...] = ()
     undelivered: tuple[DeliveryFailure, ...] = ()
+    missing_reports: tuple[MissingReport, ...] = ()  # indicator values due by the week's end
 
     @property
     def is_empty(self) -> bool:
         """Nothing to say: such a digest is not sent."""
         return not (self.due_this_week or self.overdue_by_agency or self.done_last_week
-                    or self.undelivered)
+                    or self.undelivered or self.missing_reports)
 
 
 @dataclass(frozen=True, slots=True)
@@ -414,6 +423,7 @@ class Reminder:
     days_left: int = 0  # calendar days to the deadline; negative: days overdue
     tasks: tuple[Standing, ...] = ()  # the daily message's and the escalation list's lines
     digest: Digest | None = None
+    report: MissingReport | None = None  # INDICATOR: the indicator, period and agencies
 
     @property
     def kind(self) -> Kind:
@@ -507,8 +517,10 @@ def _digest_day(week_start: dt.date, policy: ReminderPolicy) -> dt.date | None:
 
 
 def weekly_digest(tasks: Iterable[Task], now: dt.datetime, tz: str,
-                  failures: Sequence[DeliveryFailure] = ()) -> Digest:
-    """The digest of the week containing `now`: what is due, late, done, and undelivered."""
+                  failures: Sequence[DeliveryFailure] = (),
+                  reports: Sequence[MissingReport] = ()) -> Digest:
+    """The digest of the week containing `now`: what is due, late, done, undelivered, and the
+    indicator values still missing that are due by the end of the week."""
     today = now.astimezone(ZoneInfo(tz)).date()
     week_start = _monday(today)
     week_end = week_start + dt.timedelta(days=6)
@@ -535,7 +547,69 @@ def weekly_digest(tasks: Iterable[Task], now: dt.datetime, tz: str,
         overdue_by_agency=tuple((code, tuple(by_agency[code])) for code in agencies),
         done_last_week=done,
         undelivered=tuple(failures),
+        missing_reports=tuple(r for r in reports if r.due <= week_end),
     )
+
+
+# -- missing indicator values ----------------------------------------------------------------
+
+
+def report_refs(report: MissingReport, represented: Iterable[str]) -> list[str]:
+    """The keys' refs of a missing report: one per agency someone represents in the chat, and
+    one for the others together (reminded in the group), as "<agency>@<period>"."""
+    period = report.period.key
+    chat = set(represented)
+    refs = [f"{a.code}@{period}" for a in report.agencies if a.code in chat]
+    if any(a.code not in chat for a in report.agencies):
+        refs.append(f"@{period}")
+    return refs
+
+
+def _report_day(report: MissingReport, day: dt.date, policy: ReminderPolicy) -> bool:
+    """Whether a missing report is chased on `day` by its schedule (lead days before its due
+    day, then every working day while it is late)."""
+    if not is_working_day(day):
+        return False
+    if day > report.due:
+        return policy.overdue_daily
+    return day in _lead_schedule(report.due, policy.lead_days)
+
+
+def _report_reminders(reports: Sequence[MissingReport], today: dt.date, slot: dt.datetime,
+                      policy: ReminderPolicy, sent: _SentIndex) -> list[Reminder]:
+    """Reminders of missing indicator values: the task rules, with the agency as the owner.
+
+    Before the due day at the lead times, on working days; once late, every working day and
+    at most `weekly_cap` times a week per agency; never before the indicator was defined.
+    """
+    found: list[Reminder] = []
+    for report in reports:
+        created = report.indicator.created_at
+        if (created is not None and created > slot) or not _report_day(report, today, policy):
+            continue
+        refs = report_refs(report, report.represented)
+        for ref in refs:
+            key = ReminderKey(report.indicator.number, Kind.INDICATOR, today, ref)
+            if key in sent.keys:
+                continue
+            if today > report.due and policy.weekly_cap is not None and sum(
+                1 for k in sent.keys
+                if k.kind is Kind.INDICATOR and k.task == key.task and k.ref == ref
+                and _monday(k.day) == _monday(today) and k.day > report.due
+            ) >= policy.weekly_cap:
+                continue
+            found.append(Reminder(key, slot, days_left=(report.due - today).days,
+                                  report=report))
+    return found
+
+
+def _report_wakeup(report: MissingReport, policy: ReminderPolicy, earliest: dt.date
+                   ) -> dt.date | None:
+    """The first working day from `earliest` on which a missing report is chased."""
+    candidates = [d for d in _lead_schedule(report.due, policy.lead_days) if d >= earliest]
+    if policy.overdue_daily:
+        candidates.append(working_day_after(max(earliest, report.due + dt.timedelta(days=1))))
+    return min(candidates, default=None)
 
 
 # -- the plan -------------------------------------------------------------------------------
@@ -550,10 +624,13 @@ def plan_due(
     snoozes: Mapping[int, Snooze] | None = None,
     *,
     failures: Sequence[DeliveryFailure] = (),
+    reports: Sequence[MissingReport] = (),
 ) -> list[Reminder]:
     """Exactly the reminders due at `now` and not yet sent: owners' first, then the lists.
 
-    `failures` are the undelivered reminders not yet reported, which the digest lists.
+    `failures` are the undelivered reminders not yet reported, which the digest lists;
+    `reports` the indicator values missing around their due day (bot.indicators), whose
+    agencies are reminded like a task's owners (see :func:`_report_reminders`).
     """
     if not policy.enabled:
         return []
@@ -581,6 +658,7 @@ def plan_due(
             soon = due_within(tasks, now, tz, policy.soon_days)
             if soon:
                 due.append(Reminder(daily_key, slot, tasks=tuple(soon)))
+        due.extend(_report_reminders(reports, today, slot, policy, sent))
         escalation_key = ReminderKey(WORKSPACE_TASK, Kind.ESCALATION, today)
         if policy.escalate_after is not None and escalation_key not in sent.keys:
             limit = policy.escalate_after
@@ -592,7 +670,7 @@ def plan_due(
     if _digest_day(week_start, policy) == today and digest_key not in sent.keys:
         digest_slot = _slot(today, policy.digest_hour, zone)
         if local >= digest_slot:
-            digest = weekly_digest(tasks, now, tz, failures)
+            digest = weekly_digest(tasks, now, tz, failures, reports)
             if not digest.is_empty:
                 due.append(Reminder(digest_key, digest_slot, digest=digest))
     return due
@@ -636,6 +714,7 @@ def next_wakeup(
     now: dt.datetime,
     tz: str,
     snoozes: Mapping[int, Snooze] | None = None,
+    reports: Sequence[MissingReport] = (),
 ) -> dt.datetime | None:
     """The first instant after `now` at which :func:`plan_due` may have something; None: never.
 
@@ -660,6 +739,10 @@ def next_wakeup(
         day = working_day_after(max(snooze.until, first_day))
         if best is None or day < best:
             best = day
+    for report in reports:
+        found = _report_wakeup(report, policy, first_day)
+        if found is not None and (best is None or found < best):
+            best = found
     wake = _slot(best, policy.hour, zone) if best is not None else None
     digest = _next_digest(local, policy, zone)
     if digest is not None and (wake is None or digest < wake):

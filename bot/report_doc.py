@@ -6,7 +6,9 @@ message, and this module only lays them out. python-docx is imported when a docu
 built, so that start-up does not pay for it.
 
 Kinds: org, national, motto, place (the heading of a Vietnamese administrative document),
-title, subtitle, meta, h1, p, bullet, chart (where the chart goes), and tables written as
+title, subtitle, meta, h1, p, bullet, chart (where the chart goes), figure <key> (where
+another picture goes, e.g. an indicator's chart: its PNG is put in `Block.image` before the
+document is built, and a figure without one is left out), and tables written as
 "table", "th <header cell>"..., then per row "tr" and "td <cell>"..., closed by "end".
 """
 
@@ -37,6 +39,7 @@ class Block:
     kind: str
     text: str = ""
     table: Table | None = None
+    image: bytes | None = None  # a "figure" block's PNG
 
 
 def parse_blocks(rendered: str) -> list[Block]:
@@ -68,6 +71,8 @@ def parse_blocks(rendered: str) -> list[Block]:
             blocks.append(Block(kind, text))
         elif kind == "chart":
             blocks.append(Block("chart"))
+        elif kind == "figure":
+            blocks.append(Block("figure", text))
         elif table is not None and table.rows and table.rows[-1]:
             table.rows[-1][-1] += " " + html.unescape(line)
         elif blocks and blocks[-1].kind != "table":
@@ -101,9 +106,10 @@ def build_docx(blocks: list[Block], chart_png: bytes | None = None) -> bytes:
             continue
         if block.kind == "table" and block.table is not None:
             _table(document, block.table)
-        elif block.kind == "chart":
-            if chart_png:
-                document.add_picture(io.BytesIO(chart_png), width=Cm(16))
+        elif block.kind in ("chart", "figure"):
+            picture = chart_png if block.kind == "chart" else block.image
+            if picture:
+                document.add_picture(io.BytesIO(picture), width=Cm(16))
                 document.paragraphs[-1].alignment = WD_ALIGN_PARAGRAPH.CENTER
         elif block.kind == "bullet":
             document.add_paragraph(block.text, style="List Bullet")

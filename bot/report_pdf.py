@@ -70,6 +70,9 @@ def build_pdf(blocks: list[Block], chart_png: bytes | None = None) -> bytes:
         elif block.kind == "chart":
             if chart_png:
                 report.chart(chart_png)
+        elif block.kind == "figure":
+            if block.image:
+                report.chart(block.image)
         elif block.kind == "title":
             report.paragraph(block.text, "B", _TITLE_PT, "C", before=5)
         elif block.kind == "subtitle":

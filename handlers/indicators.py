@@ -25,10 +25,9 @@ from bot.indicator_input import match_indicators, split_report
 from bot.indicators import Indicator
 from bot.model import Agency
 from bot.names import match_agencies
-from bot.periods import PeriodError, ReportPeriod, Unit, example_periods, parse_period
+from bot.periods import PeriodError, ReportPeriod, example_periods, parse_period
 from bot.permissions import Action
 from bot.ranking import Ranking, agency_figures, rank, trend
-from bot.render import format_number
 from handlers.common import (
     Ctx,
     Scope,
@@ -145,26 +144,16 @@ async def read_period(update: Update, context: Ctx, scope: Scope, text: str,
         return None
 
 
-def _ticks(scope: Scope) -> Callable[[float], str]:
-    # Axis ticks in the language's number format; the unit is in the axis title.
-    return lambda value: format_number(value, scope.lang, 1)
-
-
-def _top(indicator: Indicator) -> float | None:
-    return 100.0 if indicator.unit is Unit.PERCENT else None
-
-
 async def send_chart(context: Ctx, scope: Scope, ranking: Ranking) -> None:
     """The bar chart of a ranking, as a photo with its caption."""
-    from bot.indicator_chart import Bar, bar_chart, parse_chart_text
+    from bot.indicator_chart import ranking_png
 
+    assert scope.store is not None
     indicator = ranking.indicator
-    text = parse_chart_text(render(scope, "indicator_chart", kind="bar", indicator=indicator,
-                                   ranking=ranking))
-    bars = [Bar(r.value, r.met, r.target if r.own_target else None) for r in ranking.rows]
-    ticks = _ticks(scope)
-    png = await _draw(lambda: bar_chart(bars, indicator.target, ranking.average, text, ticks,
-                                        _top(indicator)))
+    renderer = scope.services.renderer
+    values = {"tz": scope.tz, "now": scope.now, "today": scope.today,
+              "workspace": scope.store.workspace, "member": scope.member}
+    png = await _draw(lambda: ranking_png(renderer, scope.lang, ranking, **values))
     caption = render(scope, "indicator_caption", kind="bar", ranking=ranking,
                      indicator=indicator)
     await _photo(context, scope, png, caption, f"{indicator.number}-{ranking.period}")
@@ -190,7 +179,7 @@ async def _photo(context: Ctx, scope: Scope, png: bytes, caption: str, name: str
 async def show_trend(update: Update, context: Ctx, scope: Scope, indicator: Indicator,
                      agency: Agency) -> None:
     """One agency's values over the periods, corrections included, then its trend chart."""
-    from bot.indicator_chart import parse_chart_text, trend_chart
+    from bot.indicator_chart import parse_chart_text, ticks, top_of, trend_chart
 
     assert scope.store is not None
     values = trend(scope.store.indicators.values(indicator.number), agency.code)
@@ -204,7 +193,7 @@ async def show_trend(update: Update, context: Ctx, scope: Scope, indicator: Indi
                                    agency=agency, values=values, target=target))
     met = [indicator.met(v.value, agency.code) for v in values]
     png = await _draw(lambda: trend_chart([v.value for v in values], met, target, text,
-                                          _ticks(scope), _top(indicator)))
+                                          ticks(scope.lang), top_of(indicator.unit)))
     caption = render(scope, "indicator_caption", kind="trend", indicator=indicator,
                      agency=agency, values=values)
     await _photo(context, scope, png, caption, f"{indicator.number}-{agency.code}")

@@ -31,6 +31,7 @@ from telegram.ext import (
 from bot import reminders as plan
 from bot import taskops
 from bot.dates import Deadline
+from bot.indicators import MissingReport, missing_reports
 from bot.model import Member, Task, UserPrefs
 from bot.permissions import Action
 from bot.reminders import (
@@ -141,7 +142,8 @@ def reschedule(app: App, chat_id: int, *, keep_due: bool = True) -> dt.datetime 
         return None
     rs = reminder_store(app, store)
     now = svc.clock()
-    wake = plan.next_wakeup(store.tasks(), rs.policy(), now, store.workspace.tz, rs.snoozes())
+    wake = plan.next_wakeup(store.tasks(), rs.policy(), now, store.workspace.tz, rs.snoozes(),
+                            reports=_reports(store, now))
     engine(app).revisions[chat_id] = store.revision
     _schedule_at(app, chat_id, wake, now, keep_due=keep_due)
     return wake
@@ -256,7 +258,7 @@ async def run_due(app: App, chat_id: int, *, scheduled: dt.datetime | None = Non
             now = scheduled
         tz = store.workspace.tz
         due = plan.plan_due(store.tasks(), rs.policy(), now, tz, rs.sent_keys(), rs.snoozes(),
-                            failures=rs.unreported_failures())
+                            failures=rs.unreported_failures(), reports=_reports(store, now))
         sent = 0
         for reminder in due:
             sent += await _deliver(app, store, rs, reminder, now)
@@ -324,6 +326,31 @@ async def _to_group(app: App, store: WorkspaceStore, rs: ReminderStore, key: Rem
     return 1
 
 
+def _reports(store: WorkspaceStore, now: dt.datetime) -> list[MissingReport]:
+    """Indicator values missing around their due day: reminded, and listed in the digest."""
+    today = now.astimezone(ZoneInfo(store.workspace.tz)).date()
+    represented = frozenset(m.agency for m in store.members() if m.agency)
+    return missing_reports(store.indicators.all(), store.indicators.index(), store.agencies(),
+                           today, represented=represented)
+
+
+async def _report_reminder(app: App, store: WorkspaceStore, rs: ReminderStore,
+                           reminder: Reminder, now: dt.datetime) -> int:
+    """An agency's officials asked for a missing value; the group for unrepresented ones."""
+    report = reminder.report
+    assert report is not None
+    code = reminder.key.ref.partition("@")[0]
+    values = {"report": report, "days_left": reminder.days_left}
+    if code:
+        people = [m for m in store.members() if m.agency == code]
+        missing = [a for a in report.agencies if a.code == code]
+        return await _to_people(app, store, rs, reminder.key, people, "reminder_indicator",
+                                now, missing=missing, **values)
+    missing = [a for a in report.agencies if a.code not in report.represented]
+    return await _to_group(app, store, rs, reminder.key, "reminder_indicator", now,
+                           missing=missing, mentions=[], **values)
+
+
 async def _deliver(app: App, store: WorkspaceStore, rs: ReminderStore, reminder: Reminder,
                    now: dt.datetime) -> int:
     key = reminder.key
@@ -343,6 +370,8 @@ async def _deliver(app: App, store: WorkspaceStore, rs: ReminderStore, reminder:
         sent = await _to_people(app, store, rs, key, plan.escalation_recipients(members),
                                 "reminder_escalation", now, standings=reminder.tasks,
                                 today=key.day)
+    elif key.kind is Kind.INDICATOR and reminder.report is not None:
+        sent = await _report_reminder(app, store, rs, reminder, now)
     elif key.kind is Kind.DIGEST and reminder.digest is not None:
         sent = await _to_group(app, store, rs, key, "reminder_digest", now,
                                digest=reminder.digest)

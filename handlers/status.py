@@ -29,6 +29,7 @@ from bot import reports
 from bot.model import DeadlineRule, Task
 from bot.names import fold, match_agencies
 from bot.permissions import Action
+from bot.ranking import agency_figures
 from bot.render import TELEGRAM_LIMIT, Renderer
 from handlers.common import Ctx, Scope, buttons, command_args, render, reply, require, resolve, send
 from handlers.services import services
@@ -394,7 +395,13 @@ def _agencies(r: _Request, number: int, _arg: str) -> Screen | None:
 
 
 def _agency(r: _Request, number: int, code: str) -> Screen | None:
-    return _tally_screen(r, "status_agency", "one", code, number, agency=r.view.store.agency(code))
+    store = r.view.store
+    agency = store.agency(code)
+    # The card ends with the agency's indicators: where it falls short, what it owes.
+    figures = agency_figures(agency, store.indicators.all(), store.indicators.index(),
+                             store.agencies()) if agency is not None else []
+    return _tally_screen(r, "status_agency", "one", code, number, agency=agency,
+                         figures=figures)
 
 
 def _mine(r: _Request, number: int, arg: str) -> Screen | None:

@@ -25,7 +25,9 @@ from tinydb import Query
 from bot import reports
 from bot.chart import MAX_BARS as CHART_BARS
 from bot.chart import parse_chart_text, render_chart
+from bot.indicator_chart import add_figures
 from bot.permissions import Action
+from bot.ranking import summary_rankings
 from bot.render import Renderer
 from bot.report_doc import Block, build_docx, parse_blocks
 from bot.report_pdf import build_pdf
@@ -85,6 +87,7 @@ def build_files(renderer: Renderer, lang: str, summary: Summary, **values: Any
     ))
     png = render_chart(rows, chart_text)
     blocks = parse_blocks(renderer.render("summary_document", lang, summary=summary, **values))
+    add_figures(blocks, renderer, lang, summary.indicators, **values)
     return png, build_docx(blocks, png), blocks
 
 
@@ -149,9 +152,11 @@ async def deliver(update: Update, context: Ctx, scope: Scope, request: Request,
     result = compute(
         store.tasks(), period=period, now=scope.now, tz=scope.tz, agencies=store.agencies(),
         members=store.members(), previous_summary=_previous(store, key), rule=scope.rule,
+        indicators=summary_rankings(store.indicators.all(), store.indicators.index(),
+                                    store.agencies()),
     )
     await send(context, scope.chat_id, render(scope, "summary_message", summary=result))
-    if not result.empty:
+    if not result.empty or result.indicators:  # a group may follow indicators only
         await _send_files(context, scope, result)
     _remember(store, key, result, scope.user_id)
 

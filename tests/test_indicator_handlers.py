@@ -264,3 +264,41 @@ async def test_an_earlier_period_has_its_own_button_and_command(provinces: Harne
     [earlier] = texts(await h.press(back), "editMessageText")
     assert earlier.startswith("📊 <b>Số hóa hồ sơ</b> — 6 tháng đầu năm 2024")
     assert "Đây là kỳ cũ; kỳ mới nhất: 9 tháng 2024." in earlier
+
+
+async def test_the_summary_has_an_indicator_section_in_the_message_docx_and_pdf(
+        provinces: Harness) -> None:
+    from docx import Document
+    from pypdf import PdfReader
+
+    h = provinces
+    await h.send(DEFINE_VI)
+    await h.send(PASTE_VI)
+    calls = await h.send("/tomtat", user=CHAIR)
+    [message] = texts(calls)
+    assert ("• <b>Số hóa hồ sơ</b> (9 tháng 2024): đạt 4/10, yêu cầu ≥ 80,00%; chưa báo cáo 1"
+            in message)
+    assert ("Chưa đạt: Thừa Thiên Huế 55,15% (−24,85 điểm %), Bắc Ninh 65,67% (−14,33 điểm %), "
+            "Nghệ An 72,47% (−7,53 điểm %), Quảng Nam 73,44% (−6,56 điểm %), Quảng Bình 74,02% "
+            "(−5,98 điểm %) và 1 đơn vị khác") in message
+    documents = {c.params["document"].filename.rsplit(".", 1)[1]: c.params["document"].data
+                 for c in calls if c.method == "sendDocument" and c.ok}
+    doc = Document(io.BytesIO(documents["docx"]))
+    table = next(t for t in doc.tables if t.rows[0].cells[0].text == "Hạng")
+    assert [[c.text for c in row.cells][:5] for row in table.rows[1:]][-1] == [
+        "10", "Thừa Thiên Huế", "55,15%", "≥ 80,00%", "Chưa đạt"]
+    # No task yet: the report is the indicators' (their chart is in; the tasks' has no place).
+    assert len(doc.inline_shapes) == 1
+    pdf = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(documents["pdf"])).pages)
+    assert "CHỈ SỐ SO VỚI YÊU CẦU" in pdf and "Thừa Thiên Huế 55,15%" in pdf
+
+
+async def test_the_agency_card_ends_with_its_indicators(provinces: Harness) -> None:
+    h = provinces
+    await h.send(DEFINE_VI)
+    await h.send(PASTE_VI)
+    [card] = texts(await h.send("/donvi Nghệ An", user=CHAIR))
+    assert card.endswith("<b>Chỉ số</b>\n❌ Số hóa hồ sơ (9 tháng 2024): 72,47% (−7,53 điểm %), "
+                         "hạng 8/10")
+    [ha_tinh] = texts(await h.send("/donvi Hà Tĩnh", user=CHAIR))
+    assert ha_tinh.endswith("⏳ Số hóa hồ sơ (9 tháng 2024): chưa báo cáo")

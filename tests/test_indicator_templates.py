@@ -203,9 +203,10 @@ def _cases(lang: str) -> dict[str, list[tuple[str, dict[str, Any]]]]:
         "summary_indicators": [("section", {"summary": summary})],
         "summary_indicators_document": [("section", {"summary": summary})],
         "reminder_indicator": [
-            ("private", {"report": report, "agency": nghe_an, "days_left": 3, "mentions": []}),
-            ("late, in the group", {"report": report, "agency": ha_tinh, "days_left": -2,
-                                    "mentions": []}),
+            ("private", {"report": report, "missing": [nghe_an], "days_left": 3,
+                         "mentions": []}),
+            ("late, in the group", {"report": report, "missing": [nghe_an, ha_tinh],
+                                    "days_left": -2, "mentions": []}),
         ],
     }
 
