@@ -33,6 +33,12 @@ class Settings:
     # False: no reminder jobs run. The console on real data leaves them to the real bot,
     # which would otherwise find them logged as sent and never send them.
     reminders: bool = True
+    # The dashboard (a Telegram Mini App): its public https URL, and where its server listens.
+    web_url: str | None = None
+    web_listen: str = "127.0.0.1"
+    web_port: int = 8080
+    web_auth_max_age: int = 3600  # seconds an initData stays valid after Telegram signed it
+    web_requests_per_minute: int = 120  # each user's budget of dashboard requests
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, dotenv: Path | None = None) -> Settings:
@@ -41,6 +47,10 @@ class Settings:
             load_dotenv(dotenv or Path(".env"), override=False)
             env = dict(os.environ)
         fake_now = env.get("DONDOC_FAKE_NOW")
+        web_url = env.get("DONDOC_WEB_URL") or None
+        if web_url is not None and not web_url.startswith("https://"):
+            # Telegram opens Mini Apps over https only; a plain http URL would fail in the app.
+            raise ValueError(f"DONDOC_WEB_URL must start with https:// (given: {web_url})")
         return cls(
             token=env.get("TELEGRAM_BOT_TOKEN") or None,
             data_dir=Path(env.get("DONDOC_DATA_DIR", "data")),
@@ -54,4 +64,9 @@ class Settings:
             default_tz=env.get("DONDOC_TZ", "Asia/Ho_Chi_Minh"),
             fake_now=dt.datetime.fromisoformat(fake_now) if fake_now else None,
             log_level=env.get("DONDOC_LOG_LEVEL", "INFO"),
+            web_url=web_url,
+            web_listen=env.get("DONDOC_WEB_LISTEN", "127.0.0.1"),
+            web_port=int(env.get("DONDOC_WEB_PORT", "8080")),
+            web_auth_max_age=int(env.get("DONDOC_WEB_AUTH_MAX_AGE", "3600")),
+            web_requests_per_minute=int(env.get("DONDOC_WEB_REQUESTS_PER_MINUTE", "120")),
         )

@@ -38,6 +38,7 @@ FEATURES = (
     "handlers.status",
     "handlers.tasks",
     "handlers.newtask",
+    "handlers.dashboard",  # before workspace: it takes /start dashboard_<group> links
     "handlers.workspace",
     "handlers.people",
     "handlers.meetings",
@@ -82,6 +83,13 @@ async def _post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> 
             await start(application)
 
 
+async def _post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    for module in feature_modules():
+        stop = getattr(module, "on_stop", None)
+        if stop is not None:
+            await stop(application)
+
+
 def build_application(
     settings: Settings,
     *,
@@ -111,6 +119,7 @@ def build_application(
             )
         )
         .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
     )
     if request is not None:
         builder = builder.request(request)

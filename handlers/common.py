@@ -82,8 +82,9 @@ class Scope:
         )
 
 
-def _lang_for(svc: Services, prefs: UserPrefs, store: WorkspaceStore | None,
+def lang_for(svc: Services, prefs: UserPrefs, store: WorkspaceStore | None,
               telegram_lang: str | None) -> str:
+    """The user's own choice, else the workspace's language, else his Telegram's (en or vi)."""
     if prefs.lang:
         return normalize_lang(prefs.lang)
     if store is not None:
@@ -154,7 +155,7 @@ async def resolve(update: Update, context: Ctx) -> Scope:
         store=store,
         member=member,
         prefs=prefs,
-        lang=_lang_for(svc, prefs, store, user.language_code),
+        lang=lang_for(svc, prefs, store, user.language_code),
         now=svc.clock().astimezone(ZoneInfo(tz)),
     )
 

@@ -160,11 +160,12 @@ def _group_roster() -> list[Member]:
     ]
 
 
-async def make_harness(data_dir: Path, clock: FixedClock, *, seed: bool) -> Harness:
+async def make_harness(data_dir: Path, clock: FixedClock, *, seed: bool,
+                       settings: Settings | None = None) -> Harness:
     """Build and initialise a harness; `seed` fills the group's workspace with the factories'."""
     api = LocalBotAPI(TOKEN, limits=Limits.unlimited())
     api.add_chat(GROUP_ID, "supergroup", GROUP_TITLE, _group_roster())
-    settings = Settings(token=TOKEN, data_dir=data_dir)
+    settings = settings or Settings(token=TOKEN, data_dir=data_dir)
     waits: list[float] = []
 
     async def no_sleep(seconds: float) -> None:

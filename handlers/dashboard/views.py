@@ -1,0 +1,375 @@
+"""What each dashboard page shows, as plain values: pure functions of a workspace and the time.
+
+The pages count and rank exactly as the chat does (``bot.reports``, ``bot.meetings``,
+``bot.permissions``), so a figure on the dashboard is the figure ``/trangthai`` gives.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot import meetings as meeting_rules
+from bot import reports, taskops
+from bot.model import (
+    Agency,
+    HistoryEntry,
+    HistoryKind,
+    Meeting,
+    Member,
+    Task,
+    TaskStatus,
+    Timeliness,
+)
+from bot.names import fold
+from bot.permissions import Action, may
+from bot.reports import Standing, Tally
+from bot.summary import as_of
+from bot.timeliness import due_at
+from store.workspace import WorkspaceStore
+
+CLASSES = tuple(c.value for c in Timeliness)  # the four report classes, in report order
+CANCELLED = "cancelled"  # a task's class on the dashboard when it has none
+SORTS = ("number", "title", "plan", "agency", "responsible", "deadline", "class", "progress")
+SEARCH_MAX = 100  # characters of a search kept; nobody types more into a phone
+
+
+# -- overview -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """One class's part of a chart bar, in percent of the bar's length."""
+
+    cls: str
+    count: int
+    start: float
+    width: float
+
+
+@dataclass(frozen=True, slots=True)
+class Bar:
+    """One bar of the overview chart: the whole workspace or one plan."""
+
+    label: str  # a plan's name; "" for the whole workspace
+    tally: Tally
+    segments: tuple[Segment, ...]
+
+
+def bar(label: str, tally: Tally) -> Bar:
+    """The four classes of `tally` laid end to end, each as wide as its share."""
+    segments = []
+    done = 0
+    for cls in CLASSES:
+        count = getattr(tally, cls)
+        if count:
+            # Edges from running totals, so the rounded widths still end exactly at 100.
+            start = round(100.0 * done / tally.total, 3)
+            done += count
+            segments.append(Segment(cls, count, start,
+                                    round(round(100.0 * done / tally.total, 3) - start, 3)))
+    return Bar(label, tally, tuple(segments))
+
+
+@dataclass(frozen=True, slots=True)
+class Overview:
+    """The workspace at a glance: totals, per plan, and the change since the last meeting."""
+
+    tally: Tally
+    plans: list[Bar]
+    total: Bar
+    last_meeting: Meeting | None
+    at_last_meeting: Tally | None  # the totals as they stood at the end of that meeting's day
+    next_meeting: Meeting | None
+
+    def change(self, cls: str) -> int | None:
+        """How many more tasks are in `cls` (or counted at all: "total") than at the meeting."""
+        if self.at_last_meeting is None:
+            return None
+        return int(getattr(self.tally, cls) - getattr(self.at_last_meeting, cls))
+
+    @property
+    def rate_change(self) -> float | None:
+        """Points of completion rate gained since the last meeting."""
+        if self.at_last_meeting is None:
+            return None
+        return self.tally.completion_rate - self.at_last_meeting.completion_rate
+
+
+def overview(store: WorkspaceStore, now: dt.datetime) -> Overview:
+    """The overview page's figures at `now`."""
+    tz = store.workspace.tz
+    tasks = store.tasks()
+    today = now.astimezone(ZoneInfo(tz)).date()
+    total = reports.tally(tasks, now, tz)
+    held = [m for m in store.meetings() if m.day < today]
+    last = meeting_rules.latest_meeting(held)
+    before = None
+    if last is not None:
+        # As the chair's summary counts "since the last meeting": from the end of its day.
+        at = due_at(last.day, None, tz) - dt.timedelta(microseconds=1)
+        past = [p for t in tasks if (p := as_of(t, at)) is not None]
+        before = reports.tally(past, at, tz)
+    coming = [m for m in store.meetings() if m.day >= today]
+    upcoming = min(coming, key=lambda m: (m.day, m.number), default=None)
+    plans = [bar(plan, tally) for plan, tally in reports.tally_by_plan(tasks, now, tz)]
+    return Overview(total, plans, bar("", total), last, before, upcoming)
+
+
+# -- the tasks table ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """What the tasks table is narrowed to and ordered by; every field as it came in the URL."""
+
+    plan: str = ""
+    agency: str = ""
+    cls: str = ""
+    who: int | None = None
+    q: str = ""
+    sort: str = "number"
+    desc: bool = False
+
+    @classmethod
+    def from_query(cls, query: Mapping[str, str]) -> Filters:
+        """Filters from a request's query; anything unknown is ignored rather than refused."""
+        who = query.get("who", "")
+        sort = query.get("sort", "number")
+        wanted = query.get("cls", "")
+        return cls(
+            plan=query.get("plan", "")[:300],
+            agency=query.get("agency", "")[:64],
+            cls=wanted if wanted in (*CLASSES, CANCELLED) else "",
+            who=int(who) if who.lstrip("-").isdigit() and len(who) < 20 else None,
+            q=query.get("q", "").strip()[:SEARCH_MAX],
+            sort=sort if sort in SORTS else "number",
+            desc=query.get("dir", "") == "desc",
+        )
+
+    def query(self, **changes: object) -> dict[str, str]:
+        """These filters with `changes`, as URL query fields (empty ones left out)."""
+        values: dict[str, object] = {
+            "plan": self.plan, "agency": self.agency, "cls": self.cls,
+            "who": "" if self.who is None else self.who, "q": self.q,
+            "sort": "" if self.sort == "number" else self.sort,
+            "dir": "desc" if self.desc else "",
+        }
+        values.update(changes)
+        return {k: str(v) for k, v in values.items() if v not in ("", None)}
+
+    @property
+    def narrowed(self) -> bool:
+        """Whether any filter or search is on."""
+        return bool(self.plan or self.agency or self.cls or self.who is not None or self.q)
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One task as a line of the table."""
+
+    task: Task
+    cls: str  # one of CLASSES, or CANCELLED
+    days_late: int
+    days_left: int
+    agency: str  # the lead agency's label
+    responsible: str  # the responsible officials' names, joined
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """The tasks table: its rows, what it was narrowed to, and the choices for each filter."""
+
+    rows: list[Row]
+    total: int  # tasks in the workspace, before filtering
+    filters: Filters
+    plans: list[str]
+    agencies: list[Agency]
+    people: list[Member]
+    counts: dict[str, int] = field(default_factory=dict)  # rows per class
+
+
+def _names(store: WorkspaceStore) -> dict[int, str]:
+    return {m.user_id: m.name for m in store.members()}
+
+
+def _row(standing: Standing, labels: Mapping[str, str], names: Mapping[int, str]) -> Row:
+    task = standing.task
+    return Row(
+        task=task,
+        cls=standing.timeliness.value if standing.timeliness else CANCELLED,
+        days_late=standing.days_late,
+        days_left=standing.days_left,
+        agency=labels.get(task.lead, task.lead),
+        responsible=", ".join(names[u] for u in task.responsible if u in names),
+    )
+
+
+_CLASS_ORDER = {c: i for i, c in enumerate((*CLASSES, CANCELLED))}
+
+
+def _sort_key(sort: str) -> Callable[[Row], Any]:
+    if sort == "title":
+        return lambda r: (fold(r.task.title), r.task.number)
+    if sort == "plan":
+        return lambda r: (fold(r.task.plan), r.task.number)
+    if sort == "agency":
+        return lambda r: (fold(r.agency), r.task.number)
+    if sort == "responsible":
+        return lambda r: (fold(r.responsible), r.task.number)
+    if sort == "deadline":
+        return lambda r: (r.task.deadline, r.task.deadline_time or dt.time.max, r.task.number)
+    if sort == "class":
+        return lambda r: (_CLASS_ORDER[r.cls], -r.days_late, r.task.number)
+    if sort == "progress":
+        return lambda r: (r.task.progress, r.task.number)
+    return lambda r: r.task.number
+
+
+def task_table(store: WorkspaceStore, now: dt.datetime, filters: Filters) -> Table:
+    """Every task that passes `filters`, ordered as they ask."""
+    tz = store.workspace.tz
+    tasks = store.tasks()
+    agencies = store.agencies()
+    labels = {a.code: a.label for a in agencies}
+    names = _names(store)
+    chosen = [
+        t for t in tasks
+        if (not filters.plan or t.plan == filters.plan)
+        and (not filters.agency or t.lead == filters.agency or filters.agency in t.coordinators)
+        and (filters.who is None or filters.who in t.responsible)
+    ]
+    if filters.q:
+        # The words /find looks for, found the way /find finds them.
+        chosen = reports.search(chosen, agencies, filters.q)
+    rows = [_row(s, labels, names) for s in reports.standings(chosen, now, tz)]
+    counts = dict.fromkeys((*CLASSES, CANCELLED), 0)
+    for row in rows:
+        counts[row.cls] += 1
+    if filters.cls:
+        rows = [r for r in rows if r.cls == filters.cls]
+    rows.sort(key=_sort_key(filters.sort), reverse=filters.desc)
+    people = [m for m in store.members() if any(m.user_id in t.responsible for t in tasks)]
+    return Table(rows=rows, total=len(tasks), filters=filters, plans=reports.plans(tasks),
+                 agencies=agencies, people=people, counts=counts)
+
+
+# -- one task -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TaskPage:
+    """A task's card, its whole history (newest first), its notes and what the user may do."""
+
+    task: Task
+    row: Row
+    late_days: int
+    meeting: Meeting | None
+    history: list[HistoryEntry]
+    notes: list[HistoryEntry]
+    names: dict[int, str]
+    agencies: dict[str, str]
+    actions: tuple[str, ...]
+
+
+def actions(task: Task, member: Member | None) -> tuple[str, ...]:
+    """What the task card's buttons let `member` do: done, progress and note, as in the chat.
+
+    An open task takes all three; a done one only notes; a cancelled one nothing.
+    """
+    if task.status is TaskStatus.CANCELLED or not may(member, Action.UPDATE_TASK, task):
+        return ()
+    if task.status is TaskStatus.DONE:
+        return ("note",)
+    return ("done", "progress", "note")
+
+
+def task_page(store: WorkspaceStore, now: dt.datetime, number: int, member: Member | None
+              ) -> TaskPage | None:
+    """Task `number`'s page as `member` sees it; None when there is no such task."""
+    task = store.task(number)
+    if task is None:
+        return None
+    tz = store.workspace.tz
+    labels = {a.code: a.label for a in store.agencies()}
+    names = _names(store)
+    standing = reports.standings([task], now, tz)[0]
+    history = list(reversed(task.history))
+    return TaskPage(
+        task=task,
+        row=_row(standing, labels, names),
+        late_days=taskops.days_late(task, tz),
+        meeting=store.meeting(task.meeting) if task.meeting else None,
+        history=history,
+        notes=[h for h in history if h.kind is HistoryKind.NOTE],
+        names=names,
+        agencies=labels,
+        actions=actions(task, member),
+    )
+
+
+# -- agencies -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class AgencyLine:
+    """An agency's place in the ranking (its tally as lead, as /theodonvi) and its tasks."""
+
+    agency: Agency
+    tally: Tally
+    rank: int
+    bar: Bar
+    rows: list[Row]  # the tasks it leads, overdue first, as the chat lists them
+
+
+def agency_ranking(store: WorkspaceStore, now: dt.datetime) -> list[AgencyLine]:
+    """Every agency that leads a task, ranked as /theodonvi ranks them (most overdue first)."""
+    tz = store.workspace.tz
+    tasks = store.tasks()
+    known = {a.code: a for a in store.agencies()}
+    labels = {a.code: a.label for a in known.values()}
+    names = _names(store)
+    led: dict[str, list[Task]] = {}
+    for task in tasks:
+        led.setdefault(task.lead, []).append(task)
+    lines: list[AgencyLine] = []
+    for code, tally in reports.tally_by_agency(tasks, now, tz):
+        agency = known.get(code) or Agency(code=code, name=code)
+        rows = [_row(s, labels, names) for s in reports.by_urgency(led[code], now, tz)]
+        lines.append(AgencyLine(agency, tally, len(lines) + 1, bar(agency.label, tally), rows))
+    return lines
+
+
+# -- meetings -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class MeetingView:
+    """A meeting with its conclusions and what came of each."""
+
+    meeting: Meeting
+    outcomes: list[Row]
+    tally: Tally
+    bar: Bar
+
+
+def meeting_views(store: WorkspaceStore, now: dt.datetime) -> list[MeetingView]:
+    """Every meeting, latest first, each with its conclusions' classes now."""
+    tz = store.workspace.tz
+    tasks = store.tasks()
+    labels = {a.code: a.label for a in store.agencies()}
+    names = _names(store)
+    views: list[MeetingView] = []
+    for meeting in sorted(store.meetings(), key=lambda m: (m.day, m.number), reverse=True):
+        standings = meeting_rules.outcomes(tasks, meeting.number, now, tz)
+        tally = reports.tally((s.task for s in standings), now, tz)
+        views.append(MeetingView(
+            meeting=meeting,
+            outcomes=[_row(s, labels, names) for s in standings],
+            tally=tally,
+            bar=bar(meeting.title, tally),
+        ))
+    return views

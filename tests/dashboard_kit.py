@@ -1,0 +1,72 @@
+"""Test equipment for the dashboard: the demo workspace behind a Dashboard, and signed users."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from bot import demo
+from bot.clock import FixedClock
+from bot.model import Member, Role
+from bot.render import Renderer
+from bot.settings import Settings
+from handlers.dashboard.auth import init_data_for
+from handlers.dashboard.server import Dashboard
+from handlers.services import Services
+from store.registry import Registry
+from store.workspace import WorkspaceStore
+
+TOKEN = "123456:TEST-TOKEN"
+# The day of the fifth meeting; the demo's figures hold whatever the day.
+NOW = dt.datetime(2024, 7, 31, 9, 0, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
+WS = demo.DEMO_CHAT_ID
+OTHER_WS = -1009999999999  # another working group, where the demo's cast are not members
+OUTSIDER = 4242  # a member of the other working group only
+
+
+@dataclass
+class Kit:
+    """A Dashboard on the demo workspace (and another group), with its clocks and stores."""
+
+    dashboard: Dashboard
+    registry: Registry
+    clock: FixedClock
+    wall: FixedClock
+
+    @property
+    def store(self) -> WorkspaceStore:
+        store = self.registry.get(WS)
+        assert store is not None
+        return store
+
+    def auth(self, user_id: int, name: str = "Test", *, lang: str = "vi",
+             at: dt.datetime | None = None) -> dict[str, str]:
+        """The header a Mini App opened by `user_id` sends."""
+        signed = init_data_for(user_id, name, TOKEN, at=at or self.wall(), language_code=lang)
+        return {"Authorization": f"tma {signed}"}
+
+
+def demo_registry(now: dt.datetime = NOW) -> Registry:
+    """An in-memory registry with the demo workspace, and another group it has no part in."""
+    registry = Registry(None)
+    built = demo.build_demo(now.astimezone(ZoneInfo(demo.DEMO_TZ)).date())
+    ws = built.workspace
+    store = registry.create(ws.chat_id, ws.title, lang=ws.lang, tz=ws.tz, at=now)
+    demo.install_demo(store, built, at=now)
+    other = registry.create(OTHER_WS, "Ban chỉ đạo tỉnh", lang="vi", tz=ws.tz, at=now)
+    other.save_member(Member(OUTSIDER, "Người ngoài", Role.SECRETARY), actor=0, at=now)
+    return registry
+
+
+RENDERER = Renderer()  # one for all tests: compiling the templates again each time is slow
+
+
+def make_kit(*, settings: Settings | None = None, console: object = None,
+             path: str = "/", registry: Registry | None = None) -> Kit:
+    """A Dashboard with its own clocks and budget, on `registry` (default: a new demo one)."""
+    clock, wall = FixedClock(NOW), FixedClock(NOW)
+    registry = registry or demo_registry()
+    services = Services(settings or Settings(token=TOKEN), clock, registry, RENDERER)
+    dashboard = Dashboard(services, TOKEN, path=path, wall_clock=wall, console_sign_in=console)
+    return Kit(dashboard, registry, clock, wall)

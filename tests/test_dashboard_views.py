@@ -1,0 +1,264 @@
+"""What each dashboard view shows, computed from the demo workspace (handlers.dashboard.views)."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import pytest
+
+from bot import demo, reports
+from bot.model import HistoryKind, Meeting, TaskStatus
+from bot.names import fold
+from bot.summary import Kind, Request, period_for, summarize
+from handlers.dashboard import views
+from handlers.dashboard.views import Filters
+from store.registry import Registry
+from store.workspace import WorkspaceStore
+from tests.dashboard_kit import NOW, WS, demo_registry
+
+OUTCOME_CLASS = {demo.OK: "done_on_time", demo.LATE: "done_late", demo.DUE: "in_progress",
+                 demo.OVER: "overdue", demo.CANCELLED: "cancelled"}
+
+
+@pytest.fixture(scope="module")
+def registry() -> Registry:
+    return demo_registry()
+
+
+@pytest.fixture
+def store(registry: Registry) -> WorkspaceStore:
+    found = registry.get(WS)
+    assert found is not None
+    return found
+
+
+def _demo_rows() -> list[tuple[str, str, str, str]]:
+    """(plan, class, lead, title) of every demo task, from the demo's own table."""
+    return [(plan, OUTCOME_CLASS[row[0]], row[1], row[2])
+            for plan, rows in demo._ROWS.items() for row in rows]
+
+
+# -- overview -------------------------------------------------------------------------------
+
+
+def test_overview_counts_the_four_classes_as_the_reports_do(store: WorkspaceStore) -> None:
+    o = views.overview(store, NOW)
+    t = o.tally
+    assert (t.completed, t.total) == (37, 68)
+    assert (t.done_on_time, t.done_late, t.in_progress, t.overdue, t.cancelled) == (
+        29, 8, 23, 8, 3)
+    assert [s.cls for s in o.total.segments] == list(views.CLASSES)
+    assert sum(s.width for s in o.total.segments) == pytest.approx(100)
+    assert o.total.segments[-1].start + o.total.segments[-1].width == pytest.approx(100)
+
+
+def test_overview_per_plan_has_the_figures_of_the_2024_reports(store: WorkspaceStore) -> None:
+    plans = {b.label: b.tally for b in views.overview(store, NOW).plans}
+    for figures in demo.PLAN_FIGURES:
+        tally = plans[figures.name]
+        assert (tally.total, tally.completed, tally.overdue) == (
+            figures.total, figures.done, figures.overdue)
+
+
+def test_change_since_the_last_meeting_is_the_summarys(store: WorkspaceStore) -> None:
+    o = views.overview(store, NOW)
+    assert o.last_meeting is not None and o.last_meeting.number == 4
+    period = period_for(Request(Kind.SINCE_MEETING), meetings=store.meetings(), today=NOW.date())
+    chair = summarize(store.tasks(), period=period, now=NOW, tz=store.workspace.tz)
+    assert o.at_last_meeting == chair.previous
+    assert o.change("overdue") == chair.totals.overdue - chair.previous.overdue
+    assert o.rate_change == pytest.approx(
+        chair.totals.completion_rate - chair.previous.completion_rate)
+
+
+def test_the_next_meeting_is_the_first_one_from_today() -> None:
+    store = demo_registry().get(WS)
+    assert store is not None
+    assert views.overview(store, NOW).next_meeting is None
+    for number, day in ((6, dt.date(2024, 9, 30)), (5, NOW.date())):
+        store.add_meeting(Meeting(number, day, f"Phiên họp thứ {number}"), actor=1, at=NOW)
+    o = views.overview(store, NOW)
+    assert o.next_meeting is not None and o.next_meeting.number == 5
+    assert o.last_meeting is not None and o.last_meeting.number == 4
+
+
+# -- the tasks table ------------------------------------------------------------------------
+
+
+def test_the_unfiltered_table_lists_every_task_by_number(store: WorkspaceStore) -> None:
+    table = views.task_table(store, NOW, Filters())
+    assert [r.task.number for r in table.rows] == list(range(1, 72))
+    assert table.total == 71
+    assert table.counts == {"done_on_time": 29, "done_late": 8, "in_progress": 23,
+                            "overdue": 8, "cancelled": 3}
+
+
+@pytest.mark.parametrize("agency, cls", [("nghe-an", "overdue"), ("nghe-an", "in_progress"),
+                                         ("bo-tu-phap", "done_on_time"), ("vpcp", "")])
+def test_filtering_by_agency_and_class_gives_the_demos_rows(store: WorkspaceStore, agency: str,
+                                                            cls: str) -> None:
+    table = views.task_table(store, NOW, Filters(agency=agency, cls=cls))
+    expected = sorted(title for _, c, lead, title in _demo_rows()
+                      if lead == agency and (not cls or c == cls))
+    assert sorted(r.task.title for r in table.rows) == expected
+    assert expected  # the case says something
+    assert all(r.task.lead == agency for r in table.rows)
+
+
+def test_filtering_by_plan_and_responsible(store: WorkspaceStore) -> None:
+    table = views.task_table(store, NOW, Filters(plan=demo.PLAN_TO_CONG_TAC))
+    assert len(table.rows) == len(demo._ROWS[demo.PLAN_TO_CONG_TAC])
+    mine = views.task_table(store, NOW, Filters(who=demo.NGHE_AN_ID))
+    assert mine.rows and all(demo.NGHE_AN_ID in r.task.responsible for r in mine.rows)
+    assert {r.responsible for r in mine.rows} == {"Lê Văn Hùng"}
+    assert demo.NGHE_AN_ID in [m.user_id for m in mine.people]
+
+
+@pytest.mark.parametrize("query", ["so hoa", "SỐ HOÁ", "Số hoá", "số hóa"])
+def test_search_ignores_case_and_diacritics_as_find_does(store: WorkspaceStore, query: str
+                                                        ) -> None:
+    table = views.task_table(store, NOW, Filters(q=query))
+    found = [r.task.title for r in table.rows]
+    assert found == [t.title for t in reports.search(store.tasks(), store.agencies(), query)]
+    phrase = [t for _, _, _, t in _demo_rows() if "so hoa" in fold(t)]
+    assert len(phrase) >= 3 and set(phrase) <= set(found)
+
+
+def test_search_finds_agency_names_without_diacritics(store: WorkspaceStore) -> None:
+    table = views.task_table(store, NOW, Filters(q="thua thien hue"))
+    assert table.rows and {r.task.lead for r in table.rows} == {"hue"}
+
+
+def test_search_narrows_what_the_filters_chose(store: WorkspaceStore) -> None:
+    table = views.task_table(store, NOW, Filters(q="so hoa", agency="nghe-an"))
+    assert table.rows and all(r.task.lead == "nghe-an" for r in table.rows)
+    assert len(table.rows) < len(views.task_table(store, NOW, Filters(q="so hoa")).rows)
+
+
+@pytest.mark.parametrize("sort", views.SORTS)
+def test_every_column_sorts_both_ways(store: WorkspaceStore, sort: str) -> None:
+    up = views.task_table(store, NOW, Filters(sort=sort))
+    down = views.task_table(store, NOW, Filters(sort=sort, desc=True))
+    key = views._sort_key(sort)
+    assert [key(r) for r in up.rows] == sorted(key(r) for r in up.rows)
+    assert [r.task.number for r in down.rows] == [r.task.number for r in reversed(up.rows)]
+
+
+def test_sorting_by_deadline_puts_the_earliest_first(store: WorkspaceStore) -> None:
+    rows = views.task_table(store, NOW, Filters(sort="deadline")).rows
+    deadlines = [r.task.deadline for r in rows]
+    assert deadlines == sorted(deadlines) and deadlines[0] < deadlines[-1]
+
+
+def test_sorting_by_class_puts_the_most_overdue_first_among_overdue(store: WorkspaceStore
+                                                                   ) -> None:
+    rows = views.task_table(store, NOW, Filters(sort="class")).rows
+    overdue = [r.days_late for r in rows if r.cls == "overdue"]
+    assert overdue == sorted(overdue, reverse=True)
+    assert rows[-1].cls == "cancelled"
+
+
+@pytest.mark.parametrize("query, expected", [
+    ({}, Filters()),
+    ({"sort": "deadline", "dir": "desc"}, Filters(sort="deadline", desc=True)),
+    ({"sort": "__class__", "cls": "everything", "who": "12abc"}, Filters()),
+    ({"who": "1003", "cls": "overdue", "agency": "nghe-an", "q": "  số  "},
+     Filters(who=1003, cls="overdue", agency="nghe-an", q="số")),
+    ({"q": "x" * 500}, Filters(q="x" * views.SEARCH_MAX)),
+])
+def test_filters_from_a_query_ignore_what_they_do_not_know(query: dict[str, str],
+                                                           expected: Filters) -> None:
+    assert Filters.from_query(query) == expected
+
+
+def test_filters_give_back_their_query_with_changes() -> None:
+    f = Filters(agency="nghe-an", cls="overdue", sort="deadline")
+    assert f.query() == {"agency": "nghe-an", "cls": "overdue", "sort": "deadline"}
+    assert f.query(sort="", dir="desc") == {"agency": "nghe-an", "cls": "overdue", "dir": "desc"}
+    assert Filters.from_query(f.query()) == f
+
+
+# -- one task -------------------------------------------------------------------------------
+
+
+def _first(store: WorkspaceStore, status: TaskStatus, lead: str | None = None) -> int:
+    return next(t.number for t in store.tasks()
+                if t.status is status and (lead is None or t.lead == lead))
+
+
+def test_a_tasks_page_has_its_whole_history_newest_first(store: WorkspaceStore) -> None:
+    page = views.task_page(store, NOW, 2, store.member(demo.SECRETARY_ID))
+    assert page is not None
+    assert page.history == list(reversed(page.task.history))
+    assert page.history[-1].kind is HistoryKind.CREATED
+    assert page.row.cls == "overdue" and page.row.days_late > 0
+    assert views.task_page(store, NOW, 999, store.member(demo.SECRETARY_ID)) is None
+
+
+def test_a_tasks_notes_are_its_note_entries(store: WorkspaceStore) -> None:
+    task = store.task(2)
+    assert task is not None
+    noted = dataclasses.replace(task, history=[
+        *task.history,
+        dataclasses.replace(task.history[0], kind=HistoryKind.NOTE, note="Vướng mắc: A",
+                            at=NOW - dt.timedelta(days=1)),
+        dataclasses.replace(task.history[0], kind=HistoryKind.NOTE, note="Đề xuất: B", at=NOW),
+    ])
+    registry = demo_registry()
+    mine = registry.get(WS)
+    assert mine is not None
+    mine.save_task(noted, actor=demo.SECRETARY_ID, at=NOW, action="task_note")
+    page = views.task_page(mine, NOW, 2, None)
+    assert page is not None
+    assert [h.note for h in page.notes] == ["Đề xuất: B", "Vướng mắc: A"]
+
+
+@pytest.mark.parametrize("who, status, lead, expected", [
+    (demo.SECRETARY_ID, TaskStatus.IN_PROGRESS, None, ("done", "progress", "note")),
+    (demo.CHAIR_ID, TaskStatus.OPEN, None, ("done", "progress", "note")),
+    (demo.NGHE_AN_ID, TaskStatus.IN_PROGRESS, "nghe-an", ("done", "progress", "note")),
+    (demo.HA_TINH_ID, TaskStatus.IN_PROGRESS, "nghe-an", ()),  # another agency's task
+    (demo.NGHE_AN_ID, TaskStatus.DONE, "nghe-an", ("note",)),
+    (demo.SECRETARY_ID, TaskStatus.DONE, None, ("note",)),
+    (demo.SECRETARY_ID, TaskStatus.CANCELLED, None, ()),
+    (demo.STRANGER_ID, TaskStatus.IN_PROGRESS, None, ()),  # not a member
+])
+def test_actions_are_what_the_task_cards_buttons_allow(
+    store: WorkspaceStore, who: int, status: TaskStatus, lead: str | None,
+    expected: tuple[str, ...],
+) -> None:
+    number = _first(store, status, lead)
+    page = views.task_page(store, NOW, number, store.member(who))
+    assert page is not None and page.actions == expected
+
+
+# -- agencies and meetings ------------------------------------------------------------------
+
+
+def test_agencies_are_ranked_as_byagency_ranks_them(store: WorkspaceStore) -> None:
+    ranking = views.agency_ranking(store, NOW)
+    expected = reports.tally_by_agency(store.tasks(), NOW, store.workspace.tz)
+    assert [(line.agency.code, line.tally) for line in ranking] == expected
+    assert [line.rank for line in ranking] == list(range(1, len(expected) + 1))
+    worst = ranking[0]
+    assert worst.tally.overdue == max(line.tally.overdue for line in ranking)
+
+
+def test_each_agency_lists_the_tasks_it_leads_overdue_first(store: WorkspaceStore) -> None:
+    for line in views.agency_ranking(store, NOW):
+        led = [t.number for t in store.tasks()
+               if t.lead == line.agency.code and t.status is not TaskStatus.CANCELLED]
+        assert sorted(r.task.number for r in line.rows) == sorted(led)
+        classes = [r.cls for r in line.rows]
+        if "overdue" in classes:
+            assert classes[0] == "overdue"
+
+
+def test_meetings_show_their_conclusions_and_what_came_of_them(store: WorkspaceStore) -> None:
+    (meeting,) = views.meeting_views(store, NOW)
+    assert meeting.meeting.number == 4
+    expected = [t.number for t in store.tasks() if t.meeting == 4]
+    assert [r.task.number for r in meeting.outcomes] == expected and expected
+    assert meeting.tally == reports.tally([t for t in store.tasks() if t.meeting == 4], NOW,
+                                          store.workspace.tz)
