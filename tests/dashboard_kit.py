@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import threading
 from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot import demo
@@ -63,10 +66,38 @@ RENDERER = Renderer()  # one for all tests: compiling the templates again each t
 
 
 def make_kit(*, settings: Settings | None = None, console: object = None,
-             path: str = "/", registry: Registry | None = None) -> Kit:
+             path: str = "/", registry: Registry | None = None, **extra: Any) -> Kit:
     """A Dashboard with its own clocks and budget, on `registry` (default: a new demo one)."""
     clock, wall = FixedClock(NOW), FixedClock(NOW)
     registry = registry or demo_registry()
     services = Services(settings or Settings(token=TOKEN), clock, registry, RENDERER)
-    dashboard = Dashboard(services, TOKEN, path=path, wall_clock=wall, console_sign_in=console)
+    dashboard = Dashboard(services, TOKEN, path=path, wall_clock=wall, console_sign_in=console,
+                          **extra)
     return Kit(dashboard, registry, clock, wall)
+
+
+class Served:
+    """A kit's dashboard served on 127.0.0.1 from a thread of its own, for a real browser.
+
+    The browser's calls block the test, so the server runs its own event loop meanwhile.
+    """
+
+    def __init__(self, kit: Kit) -> None:
+        self.kit = kit
+        self.url = ""
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="dashboard",
+                                        daemon=True)
+
+    def __enter__(self) -> Served:
+        self._thread.start()
+        started = asyncio.run_coroutine_threadsafe(
+            self.kit.dashboard.start("127.0.0.1", 0), self._loop)
+        self.url = started.result(timeout=10)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        asyncio.run_coroutine_threadsafe(self.kit.dashboard.stop(), self._loop).result(10)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=10)
+        self._loop.close()

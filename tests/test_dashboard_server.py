@@ -271,3 +271,104 @@ async def test_every_api_route_refuses_a_request_without_init_data(kit: Kit) -> 
             url = path.replace("{number}", "2").replace("{action}", "done") + f"?ws={WS}"
             response = await client.request(method, url, json={})
             assert response.status == 401, (method, path)
+
+
+# -- actions --------------------------------------------------------------------------------
+
+
+def _open_task_of(kit: Kit, lead: str) -> int:
+    return next(t.number for t in kit.store.tasks()
+                if t.lead == lead and t.status in (TaskStatus.OPEN, TaskStatus.IN_PROGRESS))
+
+
+async def test_an_owner_marks_his_task_done_with_the_audit_as_in_the_chat(
+    fresh: Kit, fresh_client: Client,
+) -> None:
+    number = _open_task_of(fresh, "nghe-an")
+    response = await fresh_client.post(f"/api/task/{number}/done?ws={WS}",
+                                       json={"note": "Đã ban hành"}, headers=fresh.auth(HUNG))
+    assert response.status == 200
+    text = await response.text()
+    assert 'class="flash"' in text and 'data-kind="done"' in text
+    task = fresh.store.task(number)
+    assert task is not None and task.status is TaskStatus.DONE
+    assert task.history[-1].note == "Đã ban hành" and task.history[-1].user_id == HUNG
+    last = fresh.store.audit(number)[-1]
+    assert (last.user_id, last.action, last.after) == (HUNG, "task_done", last.after)
+    assert last.after is not None and last.after["status"] == "done"
+
+
+async def test_progress_and_notes_go_through_the_same_rules(fresh: Kit, fresh_client: Client
+                                                            ) -> None:
+    number = _open_task_of(fresh, "nghe-an")
+    auth = fresh.auth(HUNG)
+    response = await fresh_client.post(f"/api/task/{number}/progress?ws={WS}",
+                                       json={"percent": "50", "note": "Đang lấy ý kiến"},
+                                       headers=auth)
+    assert response.status == 200
+    task = fresh.store.task(number)
+    assert task is not None and task.progress == 50
+    response = await fresh_client.post(f"/api/task/{number}/note?ws={WS}",
+                                       json={"note": "Vướng mắc: chưa có hướng dẫn"},
+                                       headers=auth)
+    assert response.status == 200
+    assert "Vướng mắc: chưa có hướng dẫn" in await response.text()
+    assert [e.action for e in fresh.store.audit(number)][-2:] == ["task_progress", "task_note"]
+    # An empty note is refused with the chat's own words, and nothing is written.
+    before = len(fresh.store.audit(number))
+    response = await fresh_client.post(f"/api/task/{number}/note?ws={WS}", json={"note": " "},
+                                       headers=auth)
+    assert response.status == 409 and 'data-test="error"' in await response.text()
+    assert len(fresh.store.audit(number)) == before
+
+
+async def test_a_member_without_rights_changes_nothing(fresh: Kit, fresh_client: Client) -> None:
+    number = _open_task_of(fresh, "nghe-an")
+    page = await (await fresh_client.get(f"/api/task/{number}?ws={WS}",
+                                         headers=fresh.auth(LAN))).text()
+    assert 'data-test="actions"' not in page and "data-action" not in page
+    for action, body in (("done", {}), ("progress", {"percent": 50}), ("note", {"note": "x"})):
+        response = await fresh_client.post(f"/api/task/{number}/{action}?ws={WS}", json=body,
+                                           headers=fresh.auth(LAN))
+        assert response.status == 403
+    task = fresh.store.task(number)
+    assert task is not None and task.status is not TaskStatus.DONE
+    assert all(e.user_id != LAN for e in fresh.store.audit(number))
+
+
+@pytest.mark.parametrize("action, body", [("progress", {"percent": "lots"}),
+                                          ("progress", {}), ("note", {"note": 5}),
+                                          ("done", ["not", "an", "object"])])
+async def test_bad_input_gets_400_and_changes_nothing(fresh: Kit, fresh_client: Client,
+                                                     action: str, body: object) -> None:
+    number = _open_task_of(fresh, "nghe-an")
+    before = len(fresh.store.audit(number))
+    response = await fresh_client.post(f"/api/task/{number}/{action}?ws={WS}", json=body,
+                                       headers=fresh.auth(HOA))
+    assert response.status == 400 and 'data-problem="bad_input"' in await response.text()
+    assert len(fresh.store.audit(number)) == before
+
+
+async def test_a_change_waits_for_the_workspaces_turn_in_the_update_order() -> None:
+    import asyncio
+
+    from handlers.ordering import WorkspaceOrder
+
+    order = WorkspaceOrder()
+    kit = make_kit(hold=order.holding)
+    number = _open_task_of(kit, "nghe-an")
+    async with TestClient(TestServer(kit.dashboard.app())) as client:
+        async with order.holding([WS]):  # a chat update of that group is being handled
+            posting = asyncio.ensure_future(client.post(
+                f"/api/task/{number}/done?ws={WS}", json={}, headers=kit.auth(HOA)))
+            for _ in range(10_000):  # until the request waits for the lane (bounded)
+                if order._lanes[WS].users == 2:
+                    break
+                await asyncio.sleep(0)
+            assert order._lanes[WS].users == 2 and not posting.done()
+            task = kit.store.task(number)
+            assert task is not None and task.status is not TaskStatus.DONE
+        response = await posting
+        assert response.status == 200
+    task = kit.store.task(number)
+    assert task is not None and task.status is TaskStatus.DONE

@@ -117,6 +117,15 @@ async def start_dashboard(update: Update, context: Ctx) -> None:
     await _open_private(update, context, scope)
 
 
+def workspace_hold(application: App) -> Any:
+    """The bot's per-workspace update order, for the dashboard's changes to keep it too."""
+    from handlers.dashboard.server import no_hold
+    from handlers.ordering import WorkspaceOrder
+
+    order = application.update_processor
+    return order.holding if isinstance(order, WorkspaceOrder) else no_hold
+
+
 async def on_start(application: App) -> None:
     """Start the dashboard's server and make it every private chat's menu button."""
     svc = services(application)
@@ -125,7 +134,8 @@ async def on_start(application: App) -> None:
         return
     from handlers.dashboard.server import Dashboard
 
-    dashboard = Dashboard(svc, application.bot.token, path=urlsplit(url).path)
+    dashboard = Dashboard(svc, application.bot.token, path=urlsplit(url).path,
+                          hold=workspace_hold(application))
     await dashboard.start(svc.settings.web_listen, svc.settings.web_port)
     application.bot_data[SERVER] = dashboard
     log.info("dashboard: %s, served on %s:%s", url, svc.settings.web_listen,

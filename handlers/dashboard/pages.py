@@ -89,20 +89,24 @@ class Pages:
         place = self.d.place(request)
         number = self._number(request, place)
         action = request.match_info["action"]
+        try:
+            body = await request.json() if request.can_read_body else {}
+        except (ValueError, UnicodeDecodeError):
+            body = None
+        if not isinstance(body, dict) or not isinstance(body.get("note", ""), str):
+            raise self.d.problem(400, place.lang, "bad_input", reason="JSON")
+        async with self.d.hold([place.store.workspace.chat_id]):
+            # Read, decide and save with no await between: nothing else changes the task.
+            return self._change(place, number, action, body)
+
+    def _change(self, place: Place, number: int, action: str, body: dict[str, Any]
+                ) -> web.Response:
         task = place.store.task(number)
         if task is None or action not in ACTIONS:
             raise self.d.problem(404, place.lang, "no_task")
         if not may(place.member, Action.UPDATE_TASK, task):
             raise self.d.problem(403, place.lang, "not_allowed")
-        try:
-            body = await request.json() if request.can_read_body else {}
-        except (ValueError, UnicodeDecodeError):
-            body = None
-        if not isinstance(body, dict):
-            raise self.d.problem(400, place.lang, "bad_input", reason="JSON")
         note = body.get("note", "")
-        if not isinstance(note, str):
-            raise self.d.problem(400, place.lang, "bad_input", reason="note")
         user = place.viewer.user.id
         if action == "done":
             outcome = taskops.mark_done(task, now=place.now, actor=user, note=note)

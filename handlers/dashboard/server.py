@@ -8,11 +8,12 @@ Jinja2 templates (autoescaped) in the user's language. No cookies, nothing secre
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -79,6 +80,12 @@ class Place:
 
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+Hold = Callable[[list[int]], contextlib.AbstractAsyncContextManager[None]]
+
+
+@contextlib.asynccontextmanager
+async def no_hold(keys: list[int]) -> AsyncIterator[None]:
+    yield
 
 
 class Refusal(Exception):
@@ -93,8 +100,12 @@ class Dashboard:
     """The dashboard's aiohttp application and server, bound to one bot's services."""
 
     def __init__(self, services: Services, token: str, *, path: str = "/",
-                 wall_clock: Clock = system_clock, console_sign_in: Any = None) -> None:
+                 wall_clock: Clock = system_clock, console_sign_in: Any = None,
+                 hold: Hold = no_hold) -> None:
         self.services = services
+        # Holds a workspace's lane of the bot's update order (handlers.ordering), so that a
+        # change made here never interleaves with a chat update changing the same workspace.
+        self.hold = hold
         self.token = token
         self.path = "/" + path.strip("/") + "/" if path.strip("/") else "/"
         self.wall_clock = wall_clock
