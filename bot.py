@@ -23,7 +23,8 @@ EXIT_CORRUPT_DATA = 3
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    """`python bot.py` or `python bot.py console [--demo] [--data DIR] [--with-reminders]`."""
+    """`python bot.py`, or `python bot.py console` with --demo, --web, --data DIR and
+    --with-reminders."""
     parser = argparse.ArgumentParser(
         prog="bot.py", description="dondoc: the task-chasing assistant of a working group.",
     )
@@ -31,6 +32,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     console = modes.add_parser("console", help="chat with the bot in this terminal")
     console.add_argument("--demo", action="store_true",
                          help="fill a throw-away workspace with demo data")
+    console.add_argument("--web", action="store_true",
+                         help="also serve the dashboard on 127.0.0.1 (DONDOC_WEB_PORT, default "
+                              "8080) and print its URL")
     console.add_argument("--data", type=Path, default=None,
                          help="data directory (default: DONDOC_DATA_DIR, or a temporary "
                               "one with --demo)")
@@ -73,7 +77,7 @@ def run_bot(settings: Settings) -> int:
 
 
 def run_console(settings: Settings, demo: bool, data_dir: Path | None,
-                with_reminders: bool = False) -> int:
+                with_reminders: bool = False, web: bool = False) -> int:
     """The terminal chat, reading stdin line by line."""
     from handlers.console import run_console as console_loop
 
@@ -81,7 +85,7 @@ def run_console(settings: Settings, demo: bool, data_dir: Path | None,
     try:
         asyncio.run(console_loop(settings, sys.stdin, sys.stdout, demo_data=demo,
                                  data_dir=data_dir, echo=not sys.stdin.isatty(),
-                                 with_reminders=with_reminders))
+                                 with_reminders=with_reminders, web=web))
     except KeyboardInterrupt:
         print(file=sys.stdout)
     return 0
@@ -97,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_BAD_SETTING
     try:
         if args.mode == "console":
-            return run_console(settings, args.demo, args.data, args.with_reminders)
+            return run_console(settings, args.demo, args.data, args.with_reminders, args.web)
         if not settings.token:
             tell("startup_no_token", settings.default_lang)
             return EXIT_NO_TOKEN

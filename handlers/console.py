@@ -123,7 +123,7 @@ class Console:
         """
         settings = dataclasses.replace(
             settings, token=CONSOLE_TOKEN, api_url=DEFAULT_API_URL, file_url=DEFAULT_FILE_URL,
-            webhook_url=None, data_dir=data_dir or settings.data_dir,
+            webhook_url=None, web_url=None, data_dir=data_dir or settings.data_dir,
             reminders=demo_data or with_reminders,
         )
         # Message dates follow the bot's clock, so a fixed clock gives a repeatable transcript.
@@ -194,6 +194,14 @@ class Console:
         store = self.registry.create(ws.chat_id, ws.title, lang=ws.lang, tz=ws.tz, at=now,
                                      actor=demo.SECRETARY_ID)
         demo.install_demo(store, built, at=now)
+
+    async def serve_dashboard(self, port: int) -> str:
+        """Serve the dashboard on 127.0.0.1 for the cast, and print its URL."""
+        from handlers.dashboard import serve_locally
+
+        dashboard = await serve_locally(self.application, CAST, port)
+        self._say("console_web", url=dashboard.url)
+        return str(dashboard.url)
 
     async def close(self) -> None:
         """Shut the Application down as run_polling would at exit."""
@@ -488,7 +496,7 @@ def _read_lines(stdin: TextIO, loop: asyncio.AbstractEventLoop,
 async def run_console(
     settings: Settings, stdin: TextIO, out: TextIO, *, demo_data: bool = False,
     data_dir: Path | None = None, clock: Clock | None = None, echo: bool = False,
-    run_jobs: bool = True, with_reminders: bool = False,
+    run_jobs: bool = True, with_reminders: bool = False, web: bool = False,
 ) -> None:
     """Read lines from `stdin` until EOF or :quit; CorruptDataFile if the data is unreadable."""
     with _data_dir(demo_data, data_dir) as (chosen, temporary):
@@ -498,6 +506,8 @@ async def run_console(
         loop = asyncio.get_running_loop()
         try:
             await console.start(run_jobs=run_jobs)
+            if web:
+                await console.serve_dashboard(settings.web_port)
             lines: asyncio.Queue[str | None] = asyncio.Queue()
             # stdin is read in a daemon thread so that the loop keeps running jobs while the
             # user thinks, and so that Ctrl-C or the end of the program never waits on it.

@@ -150,6 +150,25 @@ async def on_start(application: App) -> None:
         log.warning("could not set the default menu button: %s", exc)
 
 
+async def serve_locally(application: App, people: Any, port: int) -> Any:
+    """The console's dashboard on 127.0.0.1 (`port`, or a free one when it is taken).
+
+    Nobody there has Telegram to sign in with, so the page lets one choose among `people`
+    (the console's cast): a sign-in that exists only here, never when the bot serves it.
+    """
+    from handlers.dashboard.server import Dashboard
+
+    dashboard = Dashboard(services(application), application.bot.token,
+                          console_sign_in=tuple(people), hold=workspace_hold(application))
+    try:
+        await dashboard.start("127.0.0.1", port)
+    except OSError:
+        await dashboard.stop()
+        await dashboard.start("127.0.0.1", 0)
+    application.bot_data[SERVER] = dashboard
+    return dashboard
+
+
 async def on_stop(application: App) -> None:
     """Stop the dashboard's server, if it runs."""
     dashboard = application.bot_data.pop(SERVER, None)
