@@ -61,7 +61,7 @@ def browser() -> Iterator[WebDriver]:
     options.binary_location = CHROMIUM or ""
     for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                 "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--no-first-run", "--disable-extensions",
+                "--disable-sync", "--no-first-run", "--disable-extensions", "--hide-scrollbars",
                 f"--user-data-dir={profile}", "--window-size=420,900", "--lang=vi"):
         options.add_argument(arg)
     driver = webdriver.Chrome(service=Service(DRIVER or ""), options=options)

@@ -53,7 +53,7 @@ def _check_golden(name: str, text: str) -> None:
 def test_views_match_their_golden_fragments(kit: Kit, lang: str) -> None:
     store = kit.store
     hung = store.member(demo.NGHE_AN_ID)
-    pages = {
+    pages: dict[str, dict[str, object]] = {
         "overview": {"o": views.overview(store, NOW)},
         "tasks": {"table": views.task_table(store, NOW, views.Filters(agency="nghe-an"))},
         "task": {"page": views.task_page(store, NOW, 2, hung), "flash": "progress",
