@@ -37,22 +37,30 @@ async def export(update: Update, context: Ctx) -> None:
     scope = await resolve(update, context)
     if not await require(update, context, scope, Action.SUMMARY):
         return
+    made = await workbook(scope)
+    if made is None:
+        await reply(update, context, scope, "export_usage", which="export")
+        return
+    await context.bot.send_document(scope.chat_id, made[0], caption=made[1])
+
+
+async def workbook(scope: Scope) -> tuple[InputFile, str] | None:
+    """The scope's workspace as /export sends it: the .xlsx and its caption; None when empty.
+
+    The dashboard's export button sends the very same file.
+    """
     store = scope.store
     assert store is not None
     tasks = store.tasks()
     if not tasks:
-        await reply(update, context, scope, "export_usage", which="export")
-        return
+        return None
     labels = pairs(render(scope, "export_labels"))
     agencies, members = store.agencies(), store.members()
     data = await asyncio.get_running_loop().run_in_executor(None, lambda: build_export(
         tasks, agencies=agencies, members=members, now=scope.now, tz=scope.tz, labels=labels,
     ))
     names = pairs(render(scope, "export_files", which="export", count=len(tasks)))
-    await context.bot.send_document(
-        scope.chat_id, InputFile(data, filename=f"{names['file']}.xlsx"),
-        caption=html.escape(names["caption"]),
-    )
+    return InputFile(data, filename=f"{names['file']}.xlsx"), html.escape(names["caption"])
 
 
 def _deadlines(scope: Scope, who: str) -> list[Task]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -12,8 +13,9 @@ import pytest
 from bot.clock import FixedClock
 from bot.settings import Settings
 from handlers.dashboard import SERVER, web_app_url
+from handlers.dashboard.auth import init_data_for
 from tests.conftest import TOKEN, Harness, make_harness, texts
-from tests.factories import GROUP_ID, OWNER, STRANGER
+from tests.factories import CHAIR, GROUP_ID, OWNER, SECRETARY, STRANGER
 
 WEB_URL = "https://dondoc.example.org/dondoc/"
 
@@ -128,3 +130,50 @@ def test_the_setting_must_be_https() -> None:
     read = Settings.from_env({"DONDOC_WEB_URL": WEB_URL, "DONDOC_WEB_PORT": "9000",
                               "DONDOC_WEB_AUTH_MAX_AGE": "600"})
     assert dataclasses.astuple(read)[-5:] == (WEB_URL, "127.0.0.1", 9000, 600, 120)
+
+
+# -- the export button ----------------------------------------------------------------------
+
+
+async def _post_export(web: Harness, user_id: int) -> tuple[int, str]:
+    dashboard = web.app.bot_data[SERVER]
+    signed = init_data_for(user_id, "X", TOKEN, at=dt.datetime.now(dt.UTC))
+    async with aiohttp.ClientSession() as session, session.post(
+        f"{dashboard.url}api/export?ws={GROUP_ID}", json={},
+        headers={"Authorization": f"tma {signed}"},
+    ) as response:
+        return response.status, await response.text()
+
+
+async def _with_tasks(web: Harness) -> None:
+    await web.send("/giaoviec Rà soát TTHC nội bộ | Nghệ An | 30/9/2024")
+    await web.send("/giaoviec Số hóa hồ sơ | Hà Tĩnh | 31/10/2024")
+
+
+async def test_the_export_button_sends_the_workbook_to_the_private_chat(web: Harness) -> None:
+    await _with_tasks(web)
+    await web.send("/start", user=SECRETARY, chat=SECRETARY)
+    status, text = await _post_export(web, SECRETARY)
+    assert status == 200 and 'data-test="export-sent"' in text
+    (sent,) = [c for c in web.api.calls if c.method == "sendDocument"]
+    assert sent.ok and sent.params["chat_id"] == SECRETARY
+    assert str(sent.params["document"]).endswith(".xlsx") or "xlsx" in str(sent.params)
+
+
+async def test_a_member_may_not_export_and_sees_no_button(web: Harness) -> None:
+    await _with_tasks(web)
+    status, text = await _post_export(web, OWNER)
+    assert status == 403 and "not_allowed_export" in text
+    assert not [c for c in web.api.calls if c.method == "sendDocument"]
+    dashboard = web.app.bot_data[SERVER]
+    signed = init_data_for(OWNER, "X", TOKEN, at=dt.datetime.now(dt.UTC))
+    async with aiohttp.ClientSession() as session, session.get(
+        f"{dashboard.url}api/tasks?ws={GROUP_ID}", headers={"Authorization": f"tma {signed}"},
+    ) as response:
+        assert 'data-action="export"' not in await response.text()
+
+
+async def test_an_export_to_a_chat_the_bot_cannot_write_to_says_what_to_do(web: Harness) -> None:
+    await _with_tasks(web)
+    status, text = await _post_export(web, CHAIR)  # never opened the private chat
+    assert status == 409 and 'data-problem="export_failed"' in text

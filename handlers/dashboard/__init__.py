@@ -135,7 +135,7 @@ async def on_start(application: App) -> None:
     from handlers.dashboard.server import Dashboard
 
     dashboard = Dashboard(svc, application.bot.token, path=urlsplit(url).path,
-                          hold=workspace_hold(application))
+                          hold=workspace_hold(application), bot=application.bot)
     await dashboard.start(svc.settings.web_listen, svc.settings.web_port)
     application.bot_data[SERVER] = dashboard
     log.info("dashboard: %s, served on %s:%s", url, svc.settings.web_listen,
@@ -159,7 +159,8 @@ async def serve_locally(application: App, people: Any, port: int) -> Any:
     from handlers.dashboard.server import Dashboard
 
     dashboard = Dashboard(services(application), application.bot.token,
-                          console_sign_in=tuple(people), hold=workspace_hold(application))
+                          console_sign_in=tuple(people), hold=workspace_hold(application),
+                          bot=application.bot)
     try:
         await dashboard.start("127.0.0.1", port)
     except OSError:

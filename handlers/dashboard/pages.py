@@ -9,6 +9,7 @@ audited store write as the task card's buttons in the chat.
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -21,6 +22,8 @@ from handlers.dashboard.server import Place, json_response
 
 if TYPE_CHECKING:
     from handlers.dashboard.server import Dashboard
+
+log = logging.getLogger(__name__)
 
 ACTIONS = ("done", "progress", "note")
 
@@ -63,7 +66,34 @@ class Pages:
         place = self.d.place(request)
         filters = views.Filters.from_query(request.query)
         return self._view(place, "tasks", "tasks",
-                          table=views.task_table(place.store, place.now, filters))
+                          table=views.task_table(place.store, place.now, filters),
+                          may_export=self.d.bot is not None
+                          and may(place.member, Action.SUMMARY))
+
+    async def export(self, request: web.Request) -> web.Response:
+        """POST export: the /export workbook, sent to the viewer's private chat with the bot."""
+        from telegram.error import TelegramError
+
+        from handlers.common import Scope
+        from handlers.exports import workbook
+
+        place = self.d.place(request)
+        if self.d.bot is None or not may(place.member, Action.SUMMARY):
+            raise self.d.problem(403, place.lang, "not_allowed_export")
+        user = place.viewer.user
+        scope = Scope(services=self.d.services, user_id=user.id, user_name=user.full_name,
+                      chat_id=user.id, is_group=False, store=place.store, member=place.member,
+                      prefs=place.viewer.prefs, lang=place.lang, now=place.now)
+        made = await workbook(scope)
+        if made is None:
+            raise self.d.problem(409, place.lang, "export_empty")
+        try:
+            await self.d.bot.send_document(user.id, made[0], caption=made[1])
+        except TelegramError as exc:
+            # Most often he has never pressed Start in the private chat: the bot may not write.
+            log.info("dashboard: could not send the export to %s: %s", user.id, exc)
+            raise self.d.problem(409, place.lang, "export_failed") from None
+        return self.d.fragment("sent", place.lang)
 
     def _number(self, request: web.Request, place: Place) -> int:
         try:
@@ -167,6 +197,7 @@ def add_routes(dashboard: Dashboard, router: web.UrlDispatcher, api: str) -> Non
     router.add_get(api + "home", pages.home)
     router.add_get(api + "overview", pages.overview)
     router.add_get(api + "tasks", pages.tasks)
+    router.add_post(api + "export", pages.export)
     router.add_get(api + "task/{number}", pages.task)
     router.add_post(api + "task/{number}/{action}", pages.act)
     router.add_get(api + "agencies", pages.agencies)

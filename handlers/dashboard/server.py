@@ -101,8 +101,9 @@ class Dashboard:
 
     def __init__(self, services: Services, token: str, *, path: str = "/",
                  wall_clock: Clock = system_clock, console_sign_in: Any = None,
-                 hold: Hold = no_hold) -> None:
+                 hold: Hold = no_hold, bot: Any = None) -> None:
         self.services = services
+        self.bot = bot  # the bot's telegram.Bot, which sends the export to a private chat
         # Holds a workspace's lane of the bot's update order (handlers.ordering), so that a
         # change made here never interleaves with a chat update changing the same workspace.
         self.hold = hold

@@ -46,7 +46,8 @@
     return document.getElementById(id).innerHTML;
   }
 
-  async function request(path, options) {
+  // `into`: the element an answer goes in (a button's result); the whole view by default.
+  async function request(path, options, into) {
     const data = initData();
     if (!data) {
       if (main.dataset.console) return consoleSignIn();
@@ -64,7 +65,12 @@
     if (response.status === 401 && sessionStorage.getItem(SIGNED)) {
       sessionStorage.removeItem(SIGNED); // the console's signature expired: sign in again
     }
-    show(await response.text());
+    const html = await response.text();
+    if (into) {
+      into.innerHTML = html; // rendered by autoescaping templates, like every fragment
+      return;
+    }
+    show(html);
     main.dataset.status = String(response.status);
   }
 
@@ -131,11 +137,13 @@
     for (const [name, value] of new FormData(form).entries()) body[name] = value;
     for (const button of form.querySelectorAll("button")) button.disabled = true;
     const query = new URLSearchParams(route().split("?")[1] || "");
+    const into = form.dataset.target ? document.getElementById(form.dataset.target) : null;
     await request(form.dataset.action + "?ws=" + encodeURIComponent(query.get("ws") || ""), {
       method: "POST",
       headers: { "Content-Type": "application/json" },
       body: JSON.stringify(body),
-    });
+    }, into);
+    if (into) for (const button of form.querySelectorAll("button")) button.disabled = false;
   });
 
   main.addEventListener("click", async function (event) {
