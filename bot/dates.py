@@ -7,13 +7,25 @@ import datetime as dt
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Literal
 
+import holidays
 from dateparser.date import DateDataParser
 
-__all__ = ["Deadline", "DeadlineError", "parse_deadline"]
+__all__ = [
+    "DayOff",
+    "Deadline",
+    "DeadlineError",
+    "day_off",
+    "is_working_day",
+    "parse_deadline",
+    "working_day_after",
+    "working_day_before",
+]
+
+COUNTRY = "VN"
 
 Reason = Literal["empty", "unparseable", "past"]
 
@@ -24,6 +36,9 @@ class Deadline:
 
     day: dt.date
     time: dt.time | None = None
+    # True when no year was typed and the day fell in a later year than today's ("cuối tháng
+    # 9" typed in November): the confirmation says so, since the user may have meant the past.
+    next_year: bool = field(default=False, compare=False)
 
 
 class DeadlineError(ValueError):
@@ -118,6 +133,63 @@ def _time_from(m: re.Match[str]) -> dt.time | None:
     if hour > 23 or minute > 59:
         return None
     return dt.time(hour, minute)
+
+
+# --- working days --------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=64)
+def _days_off(year: int) -> frozenset[dt.date]:
+    # The holidays package knows the lunar ones (Tết, Hùng Kings) and announced substitutes.
+    return frozenset(holidays.country_holidays(COUNTRY, years=year).keys())
+
+
+@lru_cache(maxsize=8192)
+def is_working_day(day: dt.date) -> bool:
+    """Monday to Friday and not a Vietnamese public holiday."""
+    return day.weekday() < 5 and day not in _days_off(day.year)
+
+
+@lru_cache(maxsize=8192)
+def working_day_before(day: dt.date) -> dt.date:
+    """`day` itself when it is a working day, else the last working day before it."""
+    while not is_working_day(day):
+        day -= dt.timedelta(days=1)
+    return day
+
+
+@lru_cache(maxsize=8192)
+def working_day_after(day: dt.date) -> dt.date:
+    """`day` itself when it is a working day, else the first working day after it."""
+    while not is_working_day(day):
+        day += dt.timedelta(days=1)
+    return day
+
+
+@dataclass(frozen=True, slots=True)
+class DayOff:
+    """A deadline that falls on a weekend or a public holiday, and the working day before it."""
+
+    day: dt.date
+    holiday: str  # the holiday's name in the language asked for; "" for a plain weekend
+    working_day_before: dt.date
+
+
+_HOLIDAY_LANGUAGES = {"vi": "vi", "en": "en_US"}
+
+
+def day_off(day: dt.date, lang: str = "vi") -> DayOff | None:
+    """The day off a deadline falls on (a weekend, a public holiday), None on a working day.
+
+    Deadlines on such days are accepted (a decree may set one), but the confirmation says so
+    and offers the working day before.
+    """
+    if is_working_day(day):
+        return None
+    names = holidays.country_holidays(
+        COUNTRY, years=day.year, language=_HOLIDAY_LANGUAGES.get(lang, "vi")
+    )
+    return DayOff(day, names.get(day, ""), working_day_before(day))
 
 
 # --- calendar helpers ----------------------------------------------------------------------
@@ -273,11 +345,17 @@ def _week_offset(word: str | None) -> int | None:
 
 Handler = Callable[[re.Match[str], dt.date], dt.date | None]
 _RULES: list[tuple[re.Pattern[str], Handler]] = []
+# Rules that read a day or month without a year choose the year themselves; when they chose
+# a later one than today's, the confirmation says "next year". Their year group, if typed,
+# is named "y" or "y2".
+_YEARLESS: set[Handler] = set()
 
 
-def _rule(pattern: str) -> Callable[[Handler], Handler]:
+def _rule(pattern: str, *, infers_year: bool = False) -> Callable[[Handler], Handler]:
     def register(handler: Handler) -> Handler:
         _RULES.append((re.compile(pattern), handler))
+        if infers_year:
+            _YEARLESS.add(handler)
         return handler
 
     return register
@@ -294,7 +372,7 @@ def _dmy(m: re.Match[str], today: dt.date) -> dt.date | None:
     return _date(_year(m["y"]), int(m["m"]), int(m["d"]))
 
 
-@_rule(r"(?:ngay )?(?P<d>\d{1,2})[-/.](?P<m>\d{1,2})")
+@_rule(r"(?:ngay )?(?P<d>\d{1,2})[-/.](?P<m>\d{1,2})", infers_year=True)
 def _dm(m: re.Match[str], today: dt.date) -> dt.date | None:
     return _next_day_month(today, int(m["d"]), int(m["m"]))
 
@@ -307,7 +385,10 @@ def _month_year_numeric(m: re.Match[str], today: dt.date) -> dt.date | None:
     return _in_month(int(m["y"]), month, _PART_WORDS.get(m["part"] or ""))
 
 
-@_rule(r"(?:ngay )?(?P<d>\d{1,2}) thang (?P<m>\d{1,2})(?:(?: nam |\s*[/,]\s*)(?P<y>\d{4}))?")
+@_rule(
+    r"(?:ngay )?(?P<d>\d{1,2}) thang (?P<m>\d{1,2})(?:(?: nam |\s*[/,]\s*)(?P<y>\d{4}))?",
+    infers_year=True,
+)
 def _vi_long_date(m: re.Match[str], today: dt.date) -> dt.date | None:
     day, month = int(m["d"]), int(m["m"])
     if m["y"]:
@@ -315,7 +396,10 @@ def _vi_long_date(m: re.Match[str], today: dt.date) -> dt.date | None:
     return _next_day_month(today, day, month)
 
 
-@_rule(rf"(?:{_PART} )?thang (?P<m>\d{{1,2}})(?:(?: nam |\s*[/,]\s*)(?P<y>\d{{4}}))?")
+@_rule(
+    rf"(?:{_PART} )?thang (?P<m>\d{{1,2}})(?:(?: nam |\s*[/,]\s*)(?P<y>\d{{4}}))?",
+    infers_year=True,
+)
 def _vi_month(m: re.Match[str], today: dt.date) -> dt.date | None:
     part = _PART_WORDS.get(m["part"] or "")
     month = int(m["m"])
@@ -463,6 +547,8 @@ def _named_day(m: re.Match[str], today: dt.date) -> dt.date | None:
 @_rule(
     rf"(?:the )?(?P<d>\d{{1,2}}){_ORD}\s*(?:of )?(?P<m>{_MON})\.?(?:,?\s*(?P<y>\d{{4}}))?"
     rf"|(?P<m2>{_MON})\.? (?:the )?(?P<d2>\d{{1,2}}){_ORD}(?:,?\s*(?P<y2>\d{{4}}))?"
+,
+    infers_year=True,
 )
 def _en_day_month(m: re.Match[str], today: dt.date) -> dt.date | None:
     day, month = int(m["d"] or m["d2"]), _EN_MONTHS[m["m"] or m["m2"]]
@@ -470,7 +556,10 @@ def _en_day_month(m: re.Match[str], today: dt.date) -> dt.date | None:
     return _date(int(year), month, day) if year else _next_day_month(today, day, month)
 
 
-@_rule(rf"(?:{_PART}(?:-| | of )(?:the )?)?(?P<m>{_MON})\.?(?:,? (?P<y>\d{{4}}))?")
+@_rule(
+    rf"(?:{_PART}(?:-| | of )(?:the )?)?(?P<m>{_MON})\.?(?:,? (?P<y>\d{{4}}))?",
+    infers_year=True,
+)
 def _en_month(m: re.Match[str], today: dt.date) -> dt.date | None:
     part = _PART_WORDS.get(m["part"] or "")
     month = _EN_MONTHS[m["m"]]
@@ -482,7 +571,7 @@ def _en_month(m: re.Match[str], today: dt.date) -> dt.date | None:
 # A lone number is a day of the month: "hạn 15" in a group chat means the 15th. It is
 # the next 15th on or after today, as "30/9" is the next 30 September, rather than the
 # 15th of this month, which dateparser would give even when it has passed.
-@_rule(rf"(?:ngay |the )?(?P<d>\d{{1,2}}){_ORD}")
+@_rule(rf"(?:ngay |the )?(?P<d>\d{{1,2}}){_ORD}", infers_year=True)
 def _day_of_month(m: re.Match[str], today: dt.date) -> dt.date | None:
     day = int(m["d"])
     return _next_day_of_month(today, day) if 1 <= day <= 31 else None
@@ -492,14 +581,16 @@ def _day_of_month(m: re.Match[str], today: dt.date) -> dt.date | None:
 _FILLER_RE = re.compile(r"(?:han chot|han|deadline|due|by|on|vao)\b[\s:]*")
 
 
-def _pre_parse(folded: str, today: dt.date) -> tuple[bool, dt.date | None]:
-    """(matched, day): matched is True when a rule recognised the form, even if the day it
-    names does not exist (31/2), so that dateparser is not asked to guess instead."""
+def _pre_parse(folded: str, today: dt.date) -> tuple[bool, dt.date | None, bool]:
+    """(matched, day, year inferred): matched is True when a rule recognised the form, even if
+    the day it names does not exist (31/2), so that dateparser is not asked to guess instead;
+    the last is True when the rule chose the year, no year having been typed."""
     for pattern, handler in _RULES:
         m = pattern.fullmatch(folded)
         if m:
-            return True, handler(m, today)
-    return False, None
+            typed_year = any(m.groupdict().get(name) for name in ("y", "y2"))
+            return True, handler(m, today), handler in _YEARLESS and not typed_year
+    return False, None, False
 
 
 # --- dateparser fallback -------------------------------------------------------------------
@@ -613,17 +704,18 @@ def parse_deadline(
     folded, _ = _fold(remainder)
 
     day: dt.date | None
+    inferred = False
     if not folded:
         # A time alone ("17h") is today at that time.
         if time is None:
             raise DeadlineError("unparseable", text)
         day = today
     else:
-        matched, day = _pre_parse(folded, today)
+        matched, day, inferred = _pre_parse(folded, today)
         if not matched and _plausible(folded):
             day = _dateparser(remainder, today, lang)
     if day is None or (day - today).days > _MAX_DAYS_AHEAD:
         raise DeadlineError("unparseable", text)
     if day < today and not allow_past:
         raise DeadlineError("past", text, day)
-    return Deadline(day, time)
+    return Deadline(day, time, next_year=inferred and day.year > today.year)

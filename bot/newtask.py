@@ -44,6 +44,7 @@ class Draft:
     lead: str = ""  # Agency.code
     deadline: dt.date | None = None
     deadline_time: dt.time | None = None
+    deadline_next_year: bool = False  # the year was not typed and is next year's (Deadline)
     plan: str = ""
     coordinators: tuple[str, ...] = ()
     responsible: tuple[int, ...] = ()
@@ -157,6 +158,12 @@ def read_deadline(text: str, *, now: dt.datetime, tz: str, lang: str) -> Deadlin
     if due_at(deadline.day, deadline.time, tz) <= now:
         return Problem("deadline_past", _squash(text)[:40], day=deadline.day)
     return deadline
+
+
+def with_deadline(draft: Draft, deadline: Deadline) -> Draft:
+    """The draft with the deadline read, and whether its year was chosen forward."""
+    return dataclasses.replace(draft, deadline=deadline.day, deadline_time=deadline.time,
+                               deadline_next_year=deadline.next_year)
 
 
 def deadline_passed(draft: Draft, *, now: dt.datetime, tz: str) -> Problem | None:
@@ -305,7 +312,7 @@ def parse_oneliner(
     if isinstance(deadline, Problem):
         errors.append(deadline)
     else:
-        draft = dataclasses.replace(draft, deadline=deadline.day, deadline_time=deadline.time)
+        draft = with_deadline(draft, deadline)
 
     free: dict[str, str] = {}
     for name in ("plan", "output", "source"):

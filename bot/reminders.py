@@ -39,8 +39,7 @@ from enum import StrEnum
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-import holidays
-
+from bot.dates import is_working_day, working_day_after, working_day_before
 from bot.indicators import MissingReport
 from bot.model import HistoryKind, Member, Role, Task, TaskStatus, Timeliness, UserPrefs
 from bot.names import fold
@@ -75,41 +74,9 @@ __all__ = [
     "working_day_before",
 ]
 
-COUNTRY = "VN"
 MAX_LEAD_DAYS = 60
 MAX_LEADS = 6
 EXTENSION_DAYS = (3, 7, 14, 30)  # the choices an owner is offered when asking for more time
-
-
-# -- working days ---------------------------------------------------------------------------
-
-
-@lru_cache(maxsize=64)
-def _days_off(year: int) -> frozenset[dt.date]:
-    # The holidays package knows the lunar ones (Tết, Hùng Kings) and announced substitutes.
-    return frozenset(holidays.country_holidays(COUNTRY, years=year).keys())
-
-
-@lru_cache(maxsize=8192)
-def is_working_day(day: dt.date) -> bool:
-    """Monday to Friday and not a Vietnamese public holiday."""
-    return day.weekday() < 5 and day not in _days_off(day.year)
-
-
-@lru_cache(maxsize=8192)
-def working_day_before(day: dt.date) -> dt.date:
-    """`day` itself when it is a working day, else the last working day before it."""
-    while not is_working_day(day):
-        day -= dt.timedelta(days=1)
-    return day
-
-
-@lru_cache(maxsize=8192)
-def working_day_after(day: dt.date) -> dt.date:
-    """`day` itself when it is a working day, else the first working day after it."""
-    while not is_working_day(day):
-        day += dt.timedelta(days=1)
-    return day
 
 
 def _monday(day: dt.date) -> dt.date:

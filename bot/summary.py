@@ -235,7 +235,8 @@ def as_of(task: Task, at: dt.datetime) -> Task | None:
         return task
     past = copy.copy(task)
     for entry in sorted(later, key=lambda h: h.at, reverse=True):
-        if entry.kind is HistoryKind.DEADLINE and entry.old_deadline is not None:
+        # A deadline change, or a deadline moved off a weekend (an edit): undone alike.
+        if entry.old_deadline is not None:
             past.deadline = entry.old_deadline
             past.deadline_time = None
     if past.original_deadline is not None and past.deadline == past.original_deadline:

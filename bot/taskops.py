@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from bot.dates import Deadline
+from bot.dates import Deadline, working_day_before
 from bot.model import AuditEntry, DeadlineRule, HistoryEntry, HistoryKind, Task, TaskStatus
 from bot.timeliness import due_at, judged_deadline, passes_at
 
@@ -49,6 +49,7 @@ class TaskError(StrEnum):
     SAME_DEADLINE = "same_deadline"
     PAST_DEADLINE = "past_deadline"
     NO_CHANGE = "no_change"  # reassigning to the agency and officials it already has
+    DEADLINE_MOVED = "deadline_moved"  # a button for a deadline the task no longer has
 
 
 Outcome = Task | TaskError
@@ -189,6 +190,30 @@ def change_deadline(task: Task, deadline: Deadline, reason: str, *, now: dt.date
     moved.history.append(
         HistoryEntry(at=now, user_id=actor, kind=HistoryKind.DEADLINE, note=text,
                      old_deadline=task.deadline, new_deadline=deadline.day)
+    )
+    return moved
+
+
+def to_working_day(task: Task, moved_from: dt.date, *, now: dt.datetime, actor: int) -> Outcome:
+    """The task due on the working day before `moved_from`, the day off its deadline fell on.
+
+    This corrects the deadline just set (the note under a new task or a changed deadline
+    offers it), so it is recorded as an edit, not as a deadline change: the first deadline and
+    the count of official changes stay as they were.
+    """
+    refused = _open_only(task)
+    if refused is not None:
+        return refused
+    earlier = working_day_before(moved_from)
+    if task.deadline != moved_from or earlier == moved_from:
+        return TaskError.DEADLINE_MOVED
+    if earlier < now.date():
+        return TaskError.PAST_DEADLINE
+    moved = _copy(task)
+    moved.deadline = earlier
+    moved.history.append(
+        HistoryEntry(at=now, user_id=actor, kind=HistoryKind.EDITED,
+                     old_deadline=moved_from, new_deadline=earlier)
     )
     return moved
 

@@ -33,6 +33,7 @@ from handlers.common import (
     require,
     resolve,
 )
+from handlers.tasks import deadline_notes, workday_button
 
 PREFIX = "mtg"
 LIST_BUTTONS = 8  # the latest meetings get a button each under the list
@@ -164,9 +165,12 @@ async def _record(update: Update, context: Ctx, scope: Scope, meeting: Meeting,
         actor=scope.user_id, at=scope.now,
     )
     names = {m.user_id: m.name for m in store.members()}
-    await reply(update, context, scope, "meeting_conclusion_added", task=task, meeting=meeting,
-                agencies=_agency_names(scope), names=names,
-                count=len(rules.conclusions(store.tasks(), meeting.number)))
+    row = workday_button(scope, task)
+    markup = buttons([row]) if row else None
+    await reply(update, context, scope, "meeting_conclusion_added", markup, task=task,
+                meeting=meeting, agencies=_agency_names(scope), names=names,
+                count=len(rules.conclusions(store.tasks(), meeting.number)),
+                notes=deadline_notes(scope, task.deadline, draft.deadline.next_year))
 
 
 async def list_meetings(update: Update, context: Ctx) -> None:

@@ -39,6 +39,7 @@ from bot.newtask import (
     read_deadline,
     read_lead,
     to_task,
+    with_deadline,
     with_lead,
 )
 from bot.permissions import Action
@@ -53,6 +54,7 @@ from handlers.common import (
     resolve,
     send,
 )
+from handlers.tasks import deadline_notes, workday_button
 from store.workspace import WorkspaceStore
 
 log = logging.getLogger(__name__)
@@ -244,7 +246,10 @@ async def _confirm(update: Update, context: Ctx, scope: Scope, wizard: Wizard,
     """Show the task as it will be created, with any warning, and Create / Cancel buttons."""
     store = _store(scope, wizard)
     assert store is not None
-    values = dict(draft=wizard.draft, warnings=warnings_, **_card_values(store))
+    draft = wizard.draft
+    assert draft.deadline is not None
+    notes = deadline_notes(scope, draft.deadline, draft.deadline_next_year, offer=False)
+    values = dict(draft=draft, warnings=warnings_, notes=notes, **_card_values(store))
     markup = _confirm_markup(scope, wizard)
     if update.callback_query is not None:
         # A button was pressed on the previous question: that message becomes the summary.
@@ -274,14 +279,17 @@ async def _create(update: Update, context: Ctx, scope: Scope, wizard: Wizard) ->
 
 async def _created(update: Update, context: Ctx, scope: Scope, wizard: Wizard,
                    store: WorkspaceStore, task: Task) -> None:
-    values = dict(task=task, **_card_values(store))
+    notes = deadline_notes(scope, task.deadline, wizard.draft.deadline_next_year)
+    values = dict(task=task, notes=notes, **_card_values(store))
+    row = workday_button(scope, task)
+    markup = buttons([row]) if row else None
     query = update.callback_query
     if query is not None and query.message is not None:
         if query.message.message_id == wizard.with_buttons:
             wizard.with_buttons = None  # the edit below takes its buttons away
-        await edit_or_send(update, context, scope, "newtask_created", None, **values)
+        await edit_or_send(update, context, scope, "newtask_created", markup, **values)
     else:
-        await send(context, scope.chat_id, render(scope, "newtask_created", **values))
+        await send(context, scope.chat_id, render(scope, "newtask_created", **values), markup)
 
 
 async def _after_lead(update: Update, context: Ctx, scope: Scope, wizard: Wizard) -> int:
@@ -386,8 +394,7 @@ async def on_deadline(update: Update, context: Ctx) -> int:
     deadline = read_deadline(text, now=scope.now, tz=store.workspace.tz, lang=scope.lang)
     if isinstance(deadline, Problem):
         return await _ask_deadline(update, context, scope, wizard, deadline)
-    wizard.draft = dataclasses.replace(wizard.draft, deadline=deadline.day,
-                                       deadline_time=deadline.time)
+    wizard.draft = with_deadline(wizard.draft, deadline)
     return await _ask_plan(update, context, scope, wizard)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import re
 from collections.abc import Callable
@@ -18,7 +19,7 @@ from telegram.ext import (
 )
 
 from bot import taskops
-from bot.dates import DeadlineError, parse_deadline
+from bot.dates import DeadlineError, day_off, parse_deadline
 from bot.model import Agency, Member, Task, TaskStatus
 from bot.names import match_agencies
 from bot.permissions import Action, is_leader
@@ -61,7 +62,28 @@ def _labels(scope: Scope) -> dict[str, str]:
     return {a.code: a.label for a in scope.store.agencies()}
 
 
-def _card_values(scope: Scope, task: Task, flash: str | None) -> dict[str, Any]:
+def deadline_notes(scope: Scope, day: dt.date, next_year: bool = False, *, offer: bool = True
+                   ) -> dict[str, Any]:
+    """What a reply that sets a deadline says of it: a year chosen forward ("cuối tháng 9"
+    typed in November), a weekend or public holiday, and whether a button under the reply
+    (`offer`) moves the deadline to the working day before (not when that day is past)."""
+    off = day_off(day, scope.lang)
+    movable = offer and off is not None and off.working_day_before >= scope.today
+    return {"next_year": next_year, "off": off, "movable": movable}
+
+
+def workday_button(scope: Scope, task: Task) -> list[tuple[str, str]]:
+    """The row with the button that moves a deadline on a day off to the working day before,
+    for an open task whose notes offer it; the day it moves from is in the data, so a stale
+    button does nothing."""
+    if task.is_closed or not deadline_notes(scope, task.deadline)["movable"]:
+        return []
+    return [(_button_labels(scope)["workday"],
+             _data(scope, "wd", task.number, task.deadline.strftime("%Y%m%d")))]
+
+
+def _card_values(scope: Scope, task: Task, flash: str | None, next_year: bool = False
+                 ) -> dict[str, Any]:
     store = scope.store
     assert store is not None
     tz, rule = store.workspace.tz, store.workspace.deadline_rule
@@ -79,6 +101,8 @@ def _card_values(scope: Scope, task: Task, flash: str | None) -> dict[str, Any]:
         "meeting": store.meeting(task.meeting) if task.meeting else None,
         "history": task.history[-CARD_HISTORY:],
         "earlier": max(len(task.history) - CARD_HISTORY, 0),
+        # Only the reply to a deadline change comments on the new deadline.
+        "notes": deadline_notes(scope, task.deadline, next_year) if flash == "deadline" else None,
     }
 
 
@@ -104,9 +128,10 @@ def _data(scope: Scope, action: str, number: int, arg: str = "") -> str:
     return f"{data}:{arg}" if arg else data
 
 
-def card_markup(scope: Scope, task: Task, *, progress_choices: bool = False
-                ) -> InlineKeyboardMarkup | None:
-    """The buttons under a card: updates for an open task, note and reopen for a done one."""
+def card_markup(scope: Scope, task: Task, *, progress_choices: bool = False,
+                workday: bool = False) -> InlineKeyboardMarkup | None:
+    """The buttons under a card: updates for an open task, note and reopen for a done one;
+    with `workday`, first the one that moves a deadline on a day off to the day before."""
     if task.status is TaskStatus.CANCELLED:
         return None
     label = _button_labels(scope)
@@ -119,9 +144,10 @@ def card_markup(scope: Scope, task: Task, *, progress_choices: bool = False
             [(f"{p}%", _data(scope, "pg", n, str(p))) for p in taskops.PROGRESS_STEPS],
             [(label["back"], _data(scope, "card", n))],
         ])
-    rows = [[(label["done"], _data(scope, "done", n)),
-             (label["progress"], _data(scope, "pg", n)),
-             (label["note"], _data(scope, "note", n))]]
+    rows = [row] if workday and (row := workday_button(scope, task)) else []
+    rows.append([(label["done"], _data(scope, "done", n)),
+                 (label["progress"], _data(scope, "pg", n)),
+                 (label["note"], _data(scope, "note", n))])
     # Everyone in a group sees the same buttons, so the hint is there for all (a member who
     # presses it learns whom to ask); in private only a leader, who can act on it, gets it.
     if scope.is_group or is_leader(scope.member):
@@ -130,14 +156,16 @@ def card_markup(scope: Scope, task: Task, *, progress_choices: bool = False
 
 
 async def show_card(update: Update | None, context: Ctx, scope: Scope, task: Task,
-                    flash: str | None = None, *, progress_choices: bool = False) -> None:
+                    flash: str | None = None, *, progress_choices: bool = False,
+                    next_year: bool = False) -> None:
     """Show a task's card, editing the message only when one of the card's own buttons was pressed.
 
     Called from another feature's button (a status list) or from a job (update None), the card
     comes as a new message, so that the list stays where it was.
     """
-    values = _card_values(scope, task, flash)
-    markup = card_markup(scope, task, progress_choices=progress_choices)
+    values = _card_values(scope, task, flash, next_year)
+    markup = card_markup(scope, task, progress_choices=progress_choices,
+                         workday=flash == "deadline")
     query = update.callback_query if update is not None else None
     if query is not None and (query.data or "").startswith(f"{PREFIX}:") and update is not None:
         await edit_or_send(update, context, scope, "task_card", markup, **values)
@@ -171,9 +199,11 @@ async def _task_from_args(update: Update, context: Ctx, scope: Scope, command: s
     return task, rest
 
 
-async def _apply(update: Update | None, context: Ctx, scope: Scope, task: Task, change: Change
-                 ) -> Task | None:
-    """Store the outcome of `change` and show the card, or explain the refusal; nothing else."""
+async def _apply(update: Update | None, context: Ctx, scope: Scope, task: Task, change: Change,
+                 *, next_year: bool = False) -> Task | None:
+    """Store the outcome of `change` and show the card, or explain the refusal; nothing else.
+
+    `next_year`: a new deadline's year was chosen forward, which the card then says."""
     assert scope.store is not None
     outcome = change(task)
     if isinstance(outcome, TaskError):
@@ -182,7 +212,7 @@ async def _apply(update: Update | None, context: Ctx, scope: Scope, task: Task, 
                           note_max=taskops.NOTE_MAX))
         return None
     _save(scope, outcome)
-    await show_card(update, context, scope, outcome, _flash(outcome))
+    await show_card(update, context, scope, outcome, _flash(outcome), next_year=next_year)
     return outcome
 
 
@@ -302,6 +332,7 @@ async def deadline(update: Update, context: Ctx) -> None:
     await _apply(
         update, context, scope, task,
         lambda t: taskops.change_deadline(t, new, reason, now=scope.now, actor=scope.user_id),
+        next_year=new.next_year,
     )
 
 
@@ -459,6 +490,9 @@ async def on_button(update: Update, context: Ctx) -> None:
     if action == "ra":
         await _button_reassign(update, context, scope, task, arg)
         return
+    if action == "wd":
+        await _button_workday(update, context, scope, task, arg)
+        return
     if not scope.may(Action.UPDATE_TASK, task):
         await query.answer(_toast(scope, "not_yours", task=task), show_alert=True)
         return
@@ -515,6 +549,29 @@ async def _button_reassign(update: Update, context: Ctx, scope: Scope, task: Tas
     await query.answer(_toast(scope, "reassigned", task=outcome))
     await edit_or_send(update, context, scope, "task_card", card_markup(scope, outcome),
                        **_card_values(scope, outcome, _flash(outcome)))
+
+
+async def _button_workday(update: Update, context: Ctx, scope: Scope, task: Task,
+                          moved_from: str) -> None:
+    """Move a deadline that fell on a day off to the working day before (as the note said)."""
+    query = update.callback_query
+    assert query is not None
+    if not scope.may(Action.CHANGE_DEADLINE, task):
+        await query.answer(_toast(scope, "leaders_only"), show_alert=True)
+        return
+    try:
+        day = dt.datetime.strptime(moved_from, "%Y%m%d").date()
+    except ValueError:
+        await query.answer()
+        return
+    outcome = taskops.to_working_day(task, day, now=scope.now, actor=scope.user_id)
+    if isinstance(outcome, TaskError):
+        await query.answer(_toast(scope, "error", error=outcome.value, task=task),
+                           show_alert=True)
+        return
+    _save(scope, outcome)
+    await query.answer(_toast(scope, "workday", task=outcome))
+    await show_card(update, context, scope, outcome, "workday")
 
 
 # -- a note typed in reply to the bot's question --------------------------------------------

@@ -418,3 +418,54 @@ def test_module_does_not_import_telegram() -> None:
     root = Path(__file__).resolve().parent.parent
     code = "import sys, bot.dates; sys.exit('telegram' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], cwd=root, check=False).returncode == 0
+
+
+# -- what the confirmation tells the user ---------------------------------------------------
+
+NOV = dt.date(2026, 11, 20)
+
+
+@pytest.mark.parametrize(
+    ("text", "today", "next_year"),
+    [
+        ("cuối tháng 9", NOV, True),  # issue 9: typed in November, it is September next year
+        ("tháng 9", NOV, True),
+        ("30/9", NOV, True),
+        ("30 tháng 9", NOV, True),
+        ("september", NOV, True),
+        ("30 sep", NOV, True),
+        ("15", DEC, True),  # the next 15th is in January
+        ("cuối tháng 12", NOV, False),
+        ("30/9/2027", NOV, False),  # the year was typed
+        ("tháng 9/2027", NOV, False),
+        ("ngày mai", dt.date(2026, 12, 31), False),  # said relative to today: no surprise
+        ("3 ngày nữa", dt.date(2026, 12, 30), False),
+    ],
+)
+def test_a_year_chosen_forward_is_flagged(text: str, today: dt.date, next_year: bool) -> None:
+    assert parse_deadline(text, today=today).next_year is next_year
+
+
+def test_the_flag_does_not_change_what_a_deadline_equals() -> None:
+    assert parse_deadline("30/9", today=NOV) == Deadline(dt.date(2027, 9, 30))
+
+
+@pytest.mark.parametrize(
+    ("day", "lang", "holiday", "before"),
+    [
+        (dt.date(2026, 9, 27), "vi", "", dt.date(2026, 9, 25)),  # a Sunday
+        (dt.date(2026, 9, 26), "en", "", dt.date(2026, 9, 25)),  # a Saturday
+        (dt.date(2026, 9, 2), "vi", "Quốc khánh", dt.date(2026, 8, 28)),  # 31/8 is off too
+        (dt.date(2026, 9, 2), "en", "National Day", dt.date(2026, 8, 28)),
+    ],
+)
+def test_a_day_off_is_named_with_the_working_day_before(
+    day: dt.date, lang: str, holiday: str, before: dt.date
+) -> None:
+    off = dates.day_off(day, lang)
+    assert off is not None
+    assert (off.holiday, off.working_day_before) == (holiday, before)
+
+
+def test_a_working_day_is_no_day_off() -> None:
+    assert dates.day_off(dt.date(2026, 9, 25)) is None

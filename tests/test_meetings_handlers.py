@@ -226,3 +226,13 @@ async def test_meetings_in_english(seeded: Harness) -> None:
     text = one_text(await seeded.send("/meetings 4", user=OWNER))
     assert "(no. 4) · 15 Apr 2024" in text
     assert "<i>In progress, overdue</i> (21 days late)" in text
+
+
+async def test_conclusion_due_on_a_saturday_says_so_and_offers_the_friday(seeded: Harness) -> None:
+    with_meeting(seeded)
+    calls = await seeded.send("/ketluan Rà soát TTHC nội bộ | Nghệ An | 28/9/2024")
+    text = one_text(calls)
+    assert "⚠️ 28/09/2024 là thứ Bảy" in text and "27/09/2024" in text
+    [call] = [c for c in calls if c.method == "sendMessage"]
+    rows = call.params["reply_markup"]["inline_keyboard"]
+    assert rows[0][0]["callback_data"].startswith("task:wd:")

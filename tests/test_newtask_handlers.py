@@ -495,3 +495,46 @@ async def test_stray_wizard_button_without_an_open_wizard_gets_an_alert(seeded: 
     [toast] = answers(pressed)
     assert toast.params.get("show_alert") is True
     assert seeded.store.tasks() == []
+
+
+# --- what the reply says of the deadline ---------------------------------------------------
+
+
+async def test_a_year_chosen_forward_is_said_on_the_new_task(seeded: Harness) -> None:
+    # Issue 9: "cuối tháng 9" typed in November is September of next year; the reply says so.
+    seeded.clock.set(dt.datetime(2026, 11, 20, 9, 0, tzinfo=seeded.clock().tzinfo))
+    [reply] = texts(await seeded.send("/giaoviec Rà soát thủ tục | Nghệ An | cuối tháng 9"))
+    assert "📆 Hạn là 30/09/2027: năm sau, 2027." in reply
+    [plain] = texts(await seeded.send("/giaoviec Rà soát quy trình | Nghệ An | 30/9/2027"))
+    assert "năm sau" not in plain
+
+
+async def test_a_deadline_on_a_sunday_is_kept_with_a_button_to_the_working_day_before(
+    seeded: Harness,
+) -> None:
+    calls = await seeded.send("/giaoviec Rà soát thủ tục nội bộ | Nghe an | 29/9/2024")
+    reply = last_sent(calls)
+    assert "⚠️ 29/09/2024 là Chủ nhật. Hạn vẫn giữ như đã nhập" in reply.params["text"]
+    assert "27/09/2024" in reply.params["text"]
+    task = seeded.store.task(1)
+    assert task is not None and task.deadline == dt.date(2024, 9, 29)
+    [data] = [d for _, d in buttons_of(reply) if d.startswith("task:wd:")]
+    audited = len(seeded.store.audit(task=1))
+
+    assert "⛔" not in str(await seeded.press(data, user=OWNER))  # only toasts for a member
+    assert seeded.store.task(1).deadline == dt.date(2024, 9, 29)  # type: ignore[union-attr]
+
+    calls = await seeded.press(data)
+    moved = seeded.store.task(1)
+    assert moved is not None and moved.deadline == dt.date(2024, 9, 27)
+    assert moved.original_deadline is None and moved.deadline_changes == 0  # a correction
+    assert len(seeded.store.audit(task=1)) == audited + 1
+    [card] = texts(calls, "editMessageText")
+    assert "dời hạn về ngày làm việc 29/09/2024 → 27/09/2024" in card
+
+
+async def test_a_public_holiday_is_named_in_the_reply(seeded: Harness) -> None:
+    seeded.registry.users.save(UserPrefs(SECRETARY, lang="en"))
+    [reply] = texts(await seeded.send("/newtask Review procedures | Ha Tinh | 2/9/2024"))
+    assert "⚠️ 2 Sep 2024 is a public holiday (National Day)" in reply
+    assert "30 Aug 2024" in reply  # 31/8 and 1/9 are a weekend, 3/9 off too

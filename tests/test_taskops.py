@@ -24,6 +24,7 @@ from bot.taskops import (
     set_progress,
     split_number,
     split_percent,
+    to_working_day,
 )
 from bot.timeliness import classify
 from store import codec
@@ -477,3 +478,28 @@ def test_audit_lines_find_the_note_of_an_action_named_otherwise() -> None:
     entry = AuditEntry(at=NOW, user_id=CHAIR, action="task_extension", task=12, before={},
                        after={})
     assert audit_lines([entry], moved)[0].note == "Gia hạn theo đề nghị"
+
+
+def test_a_deadline_on_a_day_off_moves_to_the_working_day_before_as_an_edit() -> None:
+    sunday = task(deadline=dt.date(2024, 9, 29))
+    moved = ok(to_working_day(sunday, dt.date(2024, 9, 29), now=NOW, actor=SECRETARY))
+    assert (moved.deadline, moved.original_deadline, moved.deadline_changes) == (
+        dt.date(2024, 9, 27), None, 0)
+    entry = moved.history[-1]
+    assert (entry.kind, entry.old_deadline, entry.new_deadline) == (
+        HistoryKind.EDITED, dt.date(2024, 9, 29), dt.date(2024, 9, 27))
+
+
+def test_moving_to_a_working_day_refuses_a_stale_or_past_move() -> None:
+    sunday = task(deadline=dt.date(2024, 9, 29))
+    # A button for a deadline the task no longer has, or for a working day.
+    assert to_working_day(sunday, dt.date(2024, 9, 22), now=NOW, actor=SECRETARY) is (
+        TaskError.DEADLINE_MOVED)
+    friday = task(deadline=dt.date(2024, 9, 27))
+    assert to_working_day(friday, dt.date(2024, 9, 27), now=NOW, actor=SECRETARY) is (
+        TaskError.DEADLINE_MOVED)
+    # Due on Sunday 4/8, seen on Saturday 3/8: Friday 2/8 has gone by.
+    weekend = task(deadline=dt.date(2024, 8, 4))
+    saturday = dt.datetime(2024, 8, 3, 9, 0, tzinfo=NOW.tzinfo)
+    assert to_working_day(weekend, dt.date(2024, 8, 4), now=saturday, actor=SECRETARY) is (
+        TaskError.PAST_DEADLINE)

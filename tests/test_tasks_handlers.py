@@ -528,3 +528,20 @@ async def test_every_button_fits_telegrams_64_bytes(one_task: Harness) -> None:
     # The press resolves the cut code to its agency.
     await one_task.press(data[0], chat=SECRETARY)
     assert one_task.store.task(4).lead in (long_code, "y" * 40)  # type: ignore[union-attr]
+
+
+async def test_a_deadline_changed_to_a_sunday_is_kept_with_a_button_to_the_friday(
+    one_task: Harness,
+) -> None:
+    calls = await one_task.send("/doihan 1 29/9/2024 | Chờ ý kiến Bộ Tư pháp")
+    [call] = [c for c in calls if c.method == "sendMessage"]
+    assert "⚠️ 29/09/2024 là Chủ nhật" in call.params["text"]
+    first_row = call.params["reply_markup"]["inline_keyboard"][0]
+    assert first_row[0]["callback_data"] == "task:wd::1:20240929"
+    await one_task.press("task:wd::1:20240929")
+    moved = task(one_task)
+    # The correction keeps the one official change and its first deadline.
+    assert (moved.deadline, moved.original_deadline, moved.deadline_changes) == (
+        dt.date(2024, 9, 27), dt.date(2024, 9, 30), 1)
+    card = one_text(await one_task.send("/viec 1"))
+    assert "⚠️" not in card and "task:wd:" not in str(card)  # only the reply comments on it
