@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.model import Agency, HistoryKind, Member, Task
+from bot.model import Agency, DeadlineRule, HistoryKind, Member, Task
 from bot.reports import Tally, tally_by_agency
 from bot.timeliness import classify
 
@@ -50,14 +50,16 @@ def _last_note(task: Task) -> str:
     return ""
 
 
-def _class_label(task: Task, now: dt.datetime, tz: str, labels: Mapping[str, str]) -> str:
-    timeliness = classify(task, now, tz)
+def _class_label(task: Task, now: dt.datetime, tz: str, labels: Mapping[str, str],
+                 rule: DeadlineRule) -> str:
+    timeliness = classify(task, now, tz, rule)
     return labels[f"class_{timeliness.value if timeliness else 'cancelled'}"]
 
 
 def task_rows(
     tasks: Sequence[Task], *, agencies: Mapping[str, Agency], members: Mapping[int, Member],
     now: dt.datetime, tz: str, labels: Mapping[str, str],
+    rule: DeadlineRule = DeadlineRule.ADJUSTED,
 ) -> list[list[object]]:
     """The tasks sheet's rows as values (str, int, float, date), before any styling."""
     zone = ZoneInfo(tz)
@@ -83,7 +85,7 @@ def task_rows(
             task.deadline,
             "",
             task.original_deadline,
-            _class_label(task, now, tz, labels),
+            _class_label(task, now, tz, labels, rule),
             task.progress / 100,
             completed,
             task.output,
@@ -95,11 +97,12 @@ def task_rows(
 
 def agency_rows(
     tasks: Sequence[Task], *, agencies: Mapping[str, Agency], now: dt.datetime, tz: str,
+    rule: DeadlineRule = DeadlineRule.ADJUSTED,
 ) -> list[list[object]]:
     """Totals per lead agency in the four classes, worst first, then the grand total."""
     rows: list[list[object]] = []
     total = Tally()
-    for code, tally in tally_by_agency(tasks, now, tz):
+    for code, tally in tally_by_agency(tasks, now, tz, rule):
         agency = agencies.get(code)
         rows.append(_tally_row(agency.name if agency else code, tally))
         total = total + tally
@@ -114,8 +117,9 @@ def _tally_row(label: str, tally: Tally) -> list[object]:
 def build_export(
     tasks: Sequence[Task], *, agencies: Sequence[Agency], members: Sequence[Member],
     now: dt.datetime, tz: str, labels: Mapping[str, str],
+    rule: DeadlineRule = DeadlineRule.ADJUSTED,
 ) -> bytes:
-    """The workbook, as the bytes of an .xlsx file."""
+    """The workbook, as the bytes of an .xlsx file; `rule` judges on time or late."""
     import openpyxl  # only an export needs it
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font, PatternFill
@@ -153,9 +157,10 @@ def build_export(
         keys.index("completed"): _DATE_FORMAT,
         keys.index("progress"): "0%",
     }
-    rows = task_rows(tasks, agencies=by_code, members=by_id, now=now, tz=tz, labels=labels)
+    rows = task_rows(tasks, agencies=by_code, members=by_id, now=now, tz=tz, labels=labels,
+                     rule=rule)
     sheet(labels["sheet_tasks"], TASK_COLUMNS, rows, task_formats)
-    totals = agency_rows(tasks, agencies=by_code, now=now, tz=tz)
+    totals = agency_rows(tasks, agencies=by_code, now=now, tz=tz, rule=rule)
     totals[-1][0] = labels["total"]
     sheet(labels["sheet_agencies"], AGENCY_COLUMNS, totals, {6: "0.0%"}, total_row=True)
     out = io.BytesIO()

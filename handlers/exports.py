@@ -58,6 +58,7 @@ async def workbook(scope: Scope) -> tuple[InputFile, str] | None:
     agencies, members = store.agencies(), store.members()
     data = await asyncio.get_running_loop().run_in_executor(None, lambda: build_export(
         tasks, agencies=agencies, members=members, now=scope.now, tz=scope.tz, labels=labels,
+        rule=scope.rule,
     ))
     names = pairs(render(scope, "export_files", which="export", count=len(tasks)))
     return InputFile(data, filename=f"{names['file']}.xlsx"), html.escape(names["caption"])

@@ -101,10 +101,10 @@ class Overview:
 
 def overview(store: WorkspaceStore, now: dt.datetime) -> Overview:
     """The overview page's figures at `now`."""
-    tz = store.workspace.tz
+    tz, rule = store.workspace.tz, store.workspace.deadline_rule
     tasks = store.tasks()
     today = now.astimezone(ZoneInfo(tz)).date()
-    total = reports.tally(tasks, now, tz)
+    total = reports.tally(tasks, now, tz, rule)
     held = [m for m in store.meetings() if m.day < today]
     last = meeting_rules.latest_meeting(held)
     before = None
@@ -112,10 +112,10 @@ def overview(store: WorkspaceStore, now: dt.datetime) -> Overview:
         # As the chair's summary counts "since the last meeting": from the end of its day.
         at = due_at(last.day, None, tz) - dt.timedelta(microseconds=1)
         past = [p for t in tasks if (p := as_of(t, at)) is not None]
-        before = reports.tally(past, at, tz)
+        before = reports.tally(past, at, tz, rule)
     coming = [m for m in store.meetings() if m.day >= today]
     upcoming = min(coming, key=lambda m: (m.day, m.number), default=None)
-    plans = [bar(plan, tally) for plan, tally in reports.tally_by_plan(tasks, now, tz)]
+    plans = [bar(plan, tally) for plan, tally in reports.tally_by_plan(tasks, now, tz, rule)]
     return Overview(total, plans, bar("", total), last, before, upcoming)
 
 
@@ -231,7 +231,7 @@ def _sort_key(sort: str) -> Callable[[Row], Any]:
 
 def task_table(store: WorkspaceStore, now: dt.datetime, filters: Filters) -> Table:
     """Every task that passes `filters`, ordered as they ask."""
-    tz = store.workspace.tz
+    tz, rule = store.workspace.tz, store.workspace.deadline_rule
     tasks = store.tasks()
     agencies = store.agencies()
     labels = {a.code: a.label for a in agencies}
@@ -245,7 +245,7 @@ def task_table(store: WorkspaceStore, now: dt.datetime, filters: Filters) -> Tab
     if filters.q:
         # The words /find looks for, found the way /find finds them.
         chosen = reports.search(chosen, agencies, filters.q)
-    rows = [_row(s, labels, names) for s in reports.standings(chosen, now, tz)]
+    rows = [_row(s, labels, names) for s in reports.standings(chosen, now, tz, rule)]
     counts = dict.fromkeys((*CLASSES, CANCELLED), 0)
     for row in rows:
         counts[row.cls] += 1
@@ -293,15 +293,15 @@ def task_page(store: WorkspaceStore, now: dt.datetime, number: int, member: Memb
     task = store.task(number)
     if task is None:
         return None
-    tz = store.workspace.tz
+    tz, rule = store.workspace.tz, store.workspace.deadline_rule
     labels = {a.code: a.label for a in store.agencies()}
     names = _names(store)
-    standing = reports.standings([task], now, tz)[0]
+    standing = reports.standings([task], now, tz, rule)[0]
     history = list(reversed(task.history))
     return TaskPage(
         task=task,
         row=_row(standing, labels, names),
-        late_days=taskops.days_late(task, tz),
+        late_days=taskops.days_late(task, tz, rule),
         meeting=store.meeting(task.meeting) if task.meeting else None,
         history=history,
         notes=[h for h in history if h.kind is HistoryKind.NOTE],
@@ -327,7 +327,7 @@ class AgencyLine:
 
 def agency_ranking(store: WorkspaceStore, now: dt.datetime) -> list[AgencyLine]:
     """Every agency that leads a task, ranked as /theodonvi ranks them (most overdue first)."""
-    tz = store.workspace.tz
+    tz, rule = store.workspace.tz, store.workspace.deadline_rule
     tasks = store.tasks()
     known = {a.code: a for a in store.agencies()}
     labels = {a.code: a.label for a in known.values()}
@@ -336,9 +336,9 @@ def agency_ranking(store: WorkspaceStore, now: dt.datetime) -> list[AgencyLine]:
     for task in tasks:
         led.setdefault(task.lead, []).append(task)
     lines: list[AgencyLine] = []
-    for code, tally in reports.tally_by_agency(tasks, now, tz):
+    for code, tally in reports.tally_by_agency(tasks, now, tz, rule):
         agency = known.get(code) or Agency(code=code, name=code)
-        rows = [_row(s, labels, names) for s in reports.by_urgency(led[code], now, tz)]
+        rows = [_row(s, labels, names) for s in reports.by_urgency(led[code], now, tz, rule)]
         lines.append(AgencyLine(agency, tally, len(lines) + 1, bar(agency.label, tally), rows))
     return lines
 
@@ -358,14 +358,14 @@ class MeetingView:
 
 def meeting_views(store: WorkspaceStore, now: dt.datetime) -> list[MeetingView]:
     """Every meeting, latest first, each with its conclusions' classes now."""
-    tz = store.workspace.tz
+    tz, rule = store.workspace.tz, store.workspace.deadline_rule
     tasks = store.tasks()
     labels = {a.code: a.label for a in store.agencies()}
     names = _names(store)
     views: list[MeetingView] = []
     for meeting in sorted(store.meetings(), key=lambda m: (m.day, m.number), reverse=True):
-        standings = meeting_rules.outcomes(tasks, meeting.number, now, tz)
-        tally = reports.tally((s.task for s in standings), now, tz)
+        standings = meeting_rules.outcomes(tasks, meeting.number, now, tz, rule)
+        tally = reports.tally((s.task for s in standings), now, tz, rule)
         views.append(MeetingView(
             meeting=meeting,
             outcomes=[_row(s, labels, names) for s in standings],
