@@ -127,6 +127,9 @@ class Page:
         WebDriverWait(self.driver, WAIT).until(
             lambda d: d.find_element(By.ID, "app").get_attribute("data-route") == route)
 
+    def tab(self, name: str) -> None:
+        self.driver.find_element(By.CSS_SELECTOR, f".tabs a[href^='#/{name}?']").click()
+
     def find(self, selector: str) -> list:  # type: ignore[type-arg]
         return self.driver.find_elements(By.CSS_SELECTOR, selector)
 
@@ -179,7 +182,7 @@ def test_the_overview_follows_telegrams_dark_theme(page: Page) -> None:
 
 def test_filtering_by_agency_and_class_gives_the_expected_rows(page: Page) -> None:
     page.open(demo.SECRETARY_ID, "Nguyễn Thị Hoa", width=1100)
-    page.changed(lambda: page.find(".tabs a")[1].click())
+    page.changed(lambda: page.tab("tasks"))
     page.wait_route("tasks")
     assert len(page.rows()) == 71
     page.changed(lambda: Select(page.find("select[name=agency]")[0]).select_by_value("nghe-an"))
@@ -198,7 +201,7 @@ def test_filtering_by_agency_and_class_gives_the_expected_rows(page: Page) -> No
 
 def test_search_without_diacritics_and_sorting_by_a_column(page: Page) -> None:
     page.open(demo.SECRETARY_ID, "Nguyễn Thị Hoa", width=1100)
-    page.changed(lambda: page.find(".tabs a")[1].click())
+    page.changed(lambda: page.tab("tasks"))
     page.changed(lambda: page.find("input[name=q]")[0].send_keys("thanh toan"))
     found = page.rows()
     titles = {t.number: t.title for t in page.kit.store.tasks()}
@@ -231,7 +234,7 @@ def test_a_member_without_rights_sees_no_action_buttons(page: Page) -> None:
 def test_a_tasks_page_shows_its_history_and_its_owner_marks_it_done(page: Page) -> None:
     number = _nghe_an_open_task(page.kit)
     page.open(demo.NGHE_AN_ID, "Lê Văn Hùng")
-    page.changed(lambda: page.find(".tabs a")[1].click())
+    page.changed(lambda: page.tab("tasks"))
     page.changed(lambda: page.driver.find_element(
         By.CSS_SELECTOR, f"tr[data-task='{number}'] .col-title a").click())
     page.wait_for("[data-test=history]")
@@ -254,12 +257,12 @@ def test_a_tasks_page_shows_its_history_and_its_owner_marks_it_done(page: Page) 
 
 def test_agencies_and_meetings_pages(page: Page) -> None:
     page.open(demo.CHAIR_ID, "Trần Minh Quang", width=420)
-    page.changed(lambda: page.find(".tabs a")[2].click())
+    page.changed(lambda: page.tab("agencies"))
     ranks = [li.get_attribute("data-agency") for li in page.find("ol.agencies > li")]
     assert ranks[0] in {"nghe-an", "quang-nam", "bac-ninh", "hue", "dien-bien"}
     page.find("ol.agencies > li summary")[0].click()
     page.shot("agencies")
-    page.changed(lambda: page.find(".tabs a")[3].click())
+    page.changed(lambda: page.tab("meetings"))
     assert page.find("article.meeting[data-meeting='4'] .task-lines li")
     page.shot("meetings")
 
@@ -268,3 +271,17 @@ def test_the_page_outside_telegram_says_where_to_open_it(page: Page) -> None:
     page.open(0, "", outside=True)
     assert "Telegram" in page.text("#app .problem")
     assert page.find("#app .view") == []
+
+
+def test_indicators_ranked_with_the_requirement_and_an_agencys_trend(page: Page) -> None:
+    page.open(demo.CHAIR_ID, "Trần Minh Quang")
+    page.changed(lambda: page.tab("indicators"))
+    page.wait_route("indicators")
+    met = [li.get_attribute("data-met") for li in page.find("ol.ranking li")]
+    assert met == ["yes"] * 4 + ["no"] * 6  # digitization, 9 months of 2024, against 80%
+    page.shot("indicators")
+    page.changed(lambda: page.find(".chips a")[1].click())  # online payment
+    page.changed(lambda: Select(page.find("select[name=agency]")[0]).select_by_value("nghe-an"))
+    periods = [li.get_attribute("data-period") for li in page.find("[data-test=trend] li")]
+    assert len(periods) == 2 and "2023" in periods[0] and "2024" in periods[1]
+    page.shot("indicator-trend")

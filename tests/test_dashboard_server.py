@@ -372,3 +372,14 @@ async def test_a_change_waits_for_the_workspaces_turn_in_the_update_order() -> N
         assert response.status == 200
     task = kit.store.task(number)
     assert task is not None and task.status is TaskStatus.DONE
+
+
+async def test_the_indicators_view_ranks_and_shows_a_trend(kit: Kit, client: Client) -> None:
+    status, text = await _get(client, f"/api/indicators?ws={WS}", kit.auth(HOA))
+    assert status == 200 and 'data-indicator="1"' in text
+    assert text.count('data-met="yes"') == 4 and text.count('data-met="no"') == 6
+    status, text = await _get(client, f"/api/indicators?ws={WS}&n=2&agency=nghe-an",
+                              kit.auth(HOA))
+    assert status == 200 and 'data-test="trend"' in text and text.count("data-period=") == 2
+    status, _ = await _get(client, f"/api/indicators?ws={OTHER_WS}", kit.auth(HOA))
+    assert status == 403

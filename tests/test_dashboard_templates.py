@@ -65,5 +65,9 @@ def test_views_match_their_golden_fragments(kit: Kit, lang: str) -> None:
         _check_golden(f"dashboard_{name}_{lang}.html", _render(kit, name, lang, **values))
     ranking = views.agency_ranking(store, NOW)[:3]
     _check_golden(f"dashboard_agencies_{lang}.html",
-                  _render(kit, "agencies", lang, ranking=ranking))
+                  _render(kit, "agencies", lang, ranking=ranking,
+                          figures=views.agency_indicators(store)))
+    _check_golden(f"dashboard_indicators_{lang}.html",
+                  _render(kit, "indicators", lang,
+                          page=views.indicator_page(store, 2, "nghe-an")))
     assert store.workspace.chat_id == WS

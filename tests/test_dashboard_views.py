@@ -262,3 +262,40 @@ def test_meetings_show_their_conclusions_and_what_came_of_them(store: WorkspaceS
     assert [r.task.number for r in meeting.outcomes] == expected and expected
     assert meeting.tally == reports.tally([t for t in store.tasks() if t.meeting == 4], NOW,
                                           store.workspace.tz)
+
+
+# -- indicators -----------------------------------------------------------------------------
+
+
+def test_an_indicator_is_ranked_as_the_chat_ranks_it(store: WorkspaceStore) -> None:
+    from bot.ranking import rank
+
+    page = views.indicator_page(store, None, "")
+    first = store.indicators.all()[0]
+    assert page.ranking is not None and page.ranking.indicator.number == first.number
+    assert page.ranking == rank(first, store.indicators.values(first.number), store.agencies())
+    # Digitization, first 9 months of 2024: four provinces meet the 80% requirement.
+    assert [row.code for row, _ in page.bars][:4] == ["binh-dinh", "hai-duong", "ha-giang",
+                                                      "ca-mau"]
+    assert len(page.ranking.met) == 4 and len(page.ranking.not_met) == 6
+    widths = [bar.width for _, bar in page.bars]
+    assert widths == sorted(widths, reverse=True) and max(widths) == 100
+    assert {bar.target_at for _, bar in page.bars} == {round(100 * 80 / 89.51, 3)}
+
+
+def test_an_agencys_trend_is_its_figures_oldest_first(store: WorkspaceStore) -> None:
+    online_payment = next(i for i in store.indicators.all() if i.number == 2)
+    page = views.indicator_page(store, online_payment.number, "nghe-an")
+    assert page.agency is not None and page.agency.code == "nghe-an"
+    assert [p.value.value for p in page.trend] == [13.51, 40.47]  # 2023, then 7 months 2024
+    assert page.trend[-1].measure.width == 100
+    assert {a.code for a in page.agencies} == {"nghe-an", "ha-tinh"}
+    assert views.indicator_page(store, 2, "nowhere").trend == []
+
+
+def test_each_agency_has_its_indicators_against_its_requirements(store: WorkspaceStore) -> None:
+    figures = views.agency_indicators(store)
+    nghe_an = {f.indicator.number: f for f in figures["nghe-an"]}
+    assert nghe_an[1].row is not None and nghe_an[1].row.value == 72.47
+    assert nghe_an[1].short  # 72.47% against 80%: a shortfall, listed first
+    assert figures["nghe-an"][0].short

@@ -163,7 +163,15 @@ class Pages:
     async def agencies(self, request: web.Request) -> web.Response:
         place = self.d.place(request)
         return self._view(place, "agencies", "agencies",
-                          ranking=views.agency_ranking(place.store, place.now))
+                          ranking=views.agency_ranking(place.store, place.now),
+                          figures=views.agency_indicators(place.store))
+
+    async def indicators(self, request: web.Request) -> web.Response:
+        place = self.d.place(request)
+        raw = request.query.get("n", "")
+        number = int(raw) if raw.isdigit() and len(raw) < 9 else None
+        page = views.indicator_page(place.store, number, request.query.get("agency", "")[:64])
+        return self._view(place, "indicators", "indicators", page=page)
 
     async def meetings(self, request: web.Request) -> web.Response:
         place = self.d.place(request)
@@ -201,6 +209,7 @@ def add_routes(dashboard: Dashboard, router: web.UrlDispatcher, api: str) -> Non
     router.add_get(api + "task/{number}", pages.task)
     router.add_post(api + "task/{number}/{action}", pages.act)
     router.add_get(api + "agencies", pages.agencies)
+    router.add_get(api + "indicators", pages.indicators)
     router.add_get(api + "meetings", pages.meetings)
     if dashboard.console_sign_in is not None:
         router.add_get(api + "console/cast", pages.console_cast)
