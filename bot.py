@@ -8,18 +8,17 @@ import logging
 import sys
 from pathlib import Path
 from typing import Any, TextIO
-from urllib.parse import urlsplit
 
 from bot.logs import configure_logging
 from bot.render import Renderer, plain_text
-from bot.settings import Settings
+from bot.settings import SettingError, Settings
 from store.storage import CorruptDataFile
 
-log = logging.getLogger("dondoc")
-
+EXIT_STOPPED = 0
 EXIT_NO_TOKEN = 2
 EXIT_BAD_SETTING = 2
 EXIT_CORRUPT_DATA = 3
+EXIT_TOKEN_REJECTED = 4
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -52,28 +51,17 @@ def tell(template: str, lang: str, stream: TextIO | None = None, **values: Any) 
 
 def run_bot(settings: Settings) -> int:
     """Run until stopped: a webhook when DONDOC_WEBHOOK_URL is set, else long polling."""
-    from telegram import Update
+    from telegram.error import InvalidToken
 
     from handlers.application import build_application
+    from handlers.startup import serve
 
-    application = build_application(settings)
-    if settings.webhook_url:
-        # The local server listens on the URL's path: a reverse proxy forwards it unchanged.
-        url_path = urlsplit(settings.webhook_url).path.strip("/")
-        log.info("dondoc: webhook at %s, listening on %s:%s", settings.webhook_url,
-                 settings.webhook_listen, settings.webhook_port)
-        if not settings.webhook_secret:
-            log.warning("DONDOC_WEBHOOK_SECRET is not set: anyone who finds the URL can post "
-                        "updates to the bot")
-        application.run_webhook(
-            listen=settings.webhook_listen, port=settings.webhook_port, url_path=url_path,
-            webhook_url=settings.webhook_url, secret_token=settings.webhook_secret,
-            allowed_updates=Update.ALL_TYPES,
-        )
-    else:
-        log.info("dondoc: long polling, data in %s", settings.data_dir)
-        application.run_polling(allowed_updates=Update.ALL_TYPES)
-    return 0
+    try:
+        serve(build_application(settings), settings)
+    except InvalidToken:
+        tell("startup_token_rejected", settings.default_lang)
+        return EXIT_TOKEN_REJECTED
+    return EXIT_STOPPED
 
 
 def run_console(settings: Settings, demo: bool, data_dir: Path | None,
@@ -96,17 +84,18 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     try:
         settings = Settings.from_env()
-    except ValueError as exc:
-        tell("startup_bad_setting", "vi", error=str(exc))
-        return EXIT_BAD_SETTING
-    try:
         if args.mode == "console":
             return run_console(settings, args.demo, args.data, args.with_reminders, args.web)
         if not settings.token:
             tell("startup_no_token", settings.default_lang)
             return EXIT_NO_TOKEN
+        settings.require_webhook_secret()
         configure_logging(settings.log_level)
         return run_bot(settings)
+    except SettingError as exc:
+        tell("startup_bad_setting", exc.lang, reason=exc.reason, variable=exc.variable,
+             value=exc.value)
+        return EXIT_BAD_SETTING
     except CorruptDataFile as exc:
         tell("startup_corrupt", settings.default_lang, path=str(exc.path.absolute()),
              reason=exc.reason)

@@ -52,10 +52,11 @@ class FakeTelegramServer:
             srv.wait_for(lambda: srv.api.texts(1))
     """
 
-    def __init__(self, api: LocalBotAPI | None = None, *, host: str = "127.0.0.1") -> None:
+    def __init__(self, api: LocalBotAPI | None = None, *, host: str = "127.0.0.1",
+                 port: int = 0) -> None:
         self.api = api or LocalBotAPI()
         self.host = host
-        self.port = 0
+        self.port = port  # 0: a free one, chosen at start
         self._loop: asyncio.AbstractEventLoop | None = None
         self._runner: web.AppRunner | None = None
         self._thread: threading.Thread | None = None
@@ -73,7 +74,7 @@ class FakeTelegramServer:
         # Binding here, before the thread starts, makes the port known to the caller at once.
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((self.host, 0))
+        sock.bind((self.host, self.port))
         self.port = sock.getsockname()[1]
         ready = threading.Event()
         self._thread = threading.Thread(

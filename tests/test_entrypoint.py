@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import queue
+import signal
+import socket
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -13,6 +17,9 @@ from typing import Any
 import pytest
 from telegram import Update
 from telegram.ext import Application
+
+from tests.fake_server import FakeTelegramServer
+from tests.fakes import LocalBotAPI, message_update
 
 ROOT = Path(__file__).resolve().parent.parent
 BOT_PY = ROOT / "bot.py"
@@ -28,8 +35,8 @@ def _env(tmp_path: Path, **extra: str) -> dict[str, str]:
         TELEGRAM_API_URL=NOWHERE,
         TELEGRAM_FILE_URL=NOWHERE,
         PYTHONIOENCODING="utf-8",
-        **extra,
     )
+    env.update(extra)
     return env
 
 
@@ -68,11 +75,22 @@ def test_without_a_token_it_explains_botfather_and_the_console_and_fails(
     assert not (tmp_path / "data").exists()
 
 
-def test_an_invalid_setting_is_named_and_fails(tmp_path: Path) -> None:
-    result = _run(tmp_path, TELEGRAM_BOT_TOKEN="123:ABC", DONDOC_WEBHOOK_PORT="port")
+@pytest.mark.parametrize(("setting", "value", "shown"), [
+    ("DONDOC_WEBHOOK_PORT", "port", "DONDOC_WEBHOOK_PORT=port"),
+    ("DONDOC_FAKE_NOW", "2024-07-31T09:00", "DONDOC_FAKE_NOW=2024-07-31T09:00+07:00"),
+    ("DONDOC_TZ", "Asia/Hanoi", "DONDOC_TZ=Asia/Ho_Chi_Minh"),
+    ("DONDOC_LANG", "fr", "DONDOC_LANG=fr"),
+    ("TELEGRAM_BOT_TOKEN", "123456 AAE", "@BotFather"),
+    ("DONDOC_WEBHOOK_URL", "https://bot.example.vn/hook", "secrets.token_urlsafe(32)"),
+])
+def test_a_setting_that_cannot_be_used_is_named_in_one_line_and_fails(
+        tmp_path: Path, setting: str, value: str, shown: str) -> None:
+    result = _run(tmp_path, **{"TELEGRAM_BOT_TOKEN": "123:ABC", setting: value})
     assert result.returncode == 2
-    assert "Cấu hình không hợp lệ" in result.stderr and "'port'" in result.stderr
+    assert result.stderr.count("\n") == 1, result.stderr  # one line
+    assert setting in result.stderr and shown in result.stderr
     assert "Traceback" not in result.stderr
+    assert not (tmp_path / "data").exists()
 
 
 CORRUPT = [
@@ -146,7 +164,8 @@ def entry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ModuleType:
 
 @pytest.fixture
 def runs(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, Any, dict[str, Any]]]:
-    """Calls of run_polling/run_webhook, which are replaced so that nothing is contacted."""
+    """Calls of run_polling/run_webhook, which are replaced (with start-up's initialize) so
+    that nothing is contacted."""
     calls: list[tuple[str, Any, dict[str, Any]]] = []
 
     def recorder(name: str) -> Any:
@@ -155,6 +174,10 @@ def runs(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, Any, dict[str, Any]
 
         return run
 
+    async def initialize(self: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        """Start-up's getMe, answered without a network."""
+
+    monkeypatch.setattr(Application, "initialize", initialize)
     monkeypatch.setattr(Application, "run_polling", recorder("polling"))
     monkeypatch.setattr(Application, "run_webhook", recorder("webhook"))
     return calls
@@ -246,3 +269,92 @@ def test_an_unknown_argument_is_refused_with_usage(
         entry.main(["consol"])
     assert stopped.value.code == 2
     assert "console" in capsys.readouterr().err
+
+
+# -- reaching Telegram at start-up, as a process against the fake Bot API --------------------
+
+
+class Running:
+    """`python bot.py` with its stderr read line by line as it comes."""
+
+    def __init__(self, tmp_path: Path, **env: str) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, str(BOT_PY)], cwd=tmp_path, env=_env(tmp_path, **env),
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        )
+        self.lines: queue.Queue[str | None] = queue.Queue()
+        self.seen: list[str] = []
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        assert self.proc.stderr is not None
+        for line in self.proc.stderr:
+            self.lines.put(line.rstrip("\n"))
+        self.lines.put(None)
+
+    def wait_line(self, text: str, timeout: float = 20.0) -> str:
+        """The first new stderr line containing `text`."""
+        while True:
+            line = self.lines.get(timeout=timeout)
+            if line is None:
+                raise AssertionError(f"bot.py exited without {text!r}: {self.seen}")
+            self.seen.append(line)
+            if text in line:
+                return line
+
+    def stop(self) -> int:
+        """SIGTERM, then the exit status; the rest of stderr is in `seen`."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        status = self.proc.wait(timeout=15)
+        while (line := self.lines.get(timeout=5)) is not None:
+            self.seen.append(line)
+        return status
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_a_token_telegram_rejects_stops_it_with_one_line_and_status_4(tmp_path: Path) -> None:
+    with FakeTelegramServer(LocalBotAPI("123456:RIGHT-TOKEN")) as server:
+        result = _run(tmp_path, TELEGRAM_BOT_TOKEN="123456:WRONG-TOKEN", DONDOC_LANG="en",
+                      TELEGRAM_API_URL=server.api_url)
+    assert result.returncode == 4
+    assert "Telegram rejected the token" in result.stderr and "@BotFather" in result.stderr
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert "WRONG-TOKEN" not in result.stderr  # the token is a secret, even a wrong one
+    assert "Traceback" not in result.stderr
+
+
+def test_a_network_down_at_start_is_waited_out_then_the_bot_answers(tmp_path: Path) -> None:
+    token = "123456:NETWORK-TOKEN"
+    port = _free_port()  # nothing listens there yet: Telegram is out of reach
+    bot = Running(tmp_path, TELEGRAM_BOT_TOKEN=token,
+                  TELEGRAM_API_URL=f"http://127.0.0.1:{port}/bot")
+    try:
+        first = bot.wait_line("Chưa kết nối được Telegram")
+        assert "thử lại sau 1 giây" in first and token not in first
+        api = LocalBotAPI(token)
+        with FakeTelegramServer(api, port=port):
+            api.wait_for(lambda: api.waiting_polls > 0, timeout=20)
+            api.push_update(message_update(api, chat_id=7, user_id=7, text="/start"))
+            api.wait_for(lambda: api.texts(7), timeout=15)
+            status = bot.stop()
+    finally:
+        if bot.proc.poll() is None:
+            bot.proc.kill()
+    assert status == 0
+    assert "Traceback" not in "\n".join(bot.seen), bot.seen
+    retries = [line for line in bot.seen if "Chưa kết nối được Telegram" in line]
+    assert len(retries) >= 1 and all(line.count("WARNING dondoc:") == 1 for line in retries)
+
+
+def test_sigterm_while_waiting_for_the_network_stops_it_cleanly(tmp_path: Path) -> None:
+    bot = Running(tmp_path, TELEGRAM_BOT_TOKEN="123456:NETWORK-TOKEN",
+                  TELEGRAM_API_URL=f"http://127.0.0.1:{_free_port()}/bot")
+    bot.wait_line("Chưa kết nối được Telegram")
+    assert bot.stop() == 0
+    assert "Traceback" not in "\n".join(bot.seen), bot.seen
