@@ -69,6 +69,9 @@ PACED = frozenset({
     "editMessageMedia",
 })
 _SENDS = frozenset(name for name in PACED if not name.startswith("edit"))
+# Start-up's "who am I": handlers/startup.py retries it for as long as the network is down,
+# with its own log line each time, so it is not retried here as well.
+UNRETRIED = frozenset({"getMe"})
 
 
 class DeliveryStopped(Exception):
@@ -296,6 +299,8 @@ class Delivery(BaseRateLimiter[None]):
     async def process_request(self, callback: Request, args: Any, kwargs: dict[str, Any],
                               endpoint: str, data: dict[str, Any],
                               rate_limit_args: None) -> Any:
+        if endpoint in UNRETRIED:
+            return await callback(*args, **kwargs)
         chat_id = data.get("chat_id")
         paced = self.pacer is not None and endpoint in PACED and isinstance(chat_id, int)
         failures = floods = moves = 0

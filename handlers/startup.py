@@ -16,7 +16,7 @@ from telegram.ext import Application
 
 from bot.render import plain_text
 from bot.settings import Settings
-from handlers.delivery import _retry_after_seconds as retry_after_seconds
+from handlers.delivery import retry_after_seconds
 from handlers.services import services
 
 log = logging.getLogger("dondoc")
