@@ -70,6 +70,7 @@ class Engine:
     locks: dict[int, asyncio.Lock] = field(default_factory=dict)
     revisions: dict[int, int] = field(default_factory=dict)
     wakeups: dict[int, dt.datetime | None] = field(default_factory=dict)
+    planned: dict[int, dt.datetime] = field(default_factory=dict)  # the last plan's `now`
 
     def lock(self, chat_id: int) -> asyncio.Lock:
         return self.locks.setdefault(chat_id, asyncio.Lock())
@@ -130,11 +131,14 @@ def _schedule_at(app: App, chat_id: int, wake: dt.datetime | None, now: dt.datet
     )
 
 
-def reschedule(app: App, chat_id: int, *, keep_due: bool = True) -> dt.datetime | None:
+def reschedule(app: App, chat_id: int, *, keep_due: bool = True,
+               after: dt.datetime | None = None) -> dt.datetime | None:
     """Recompute a workspace's next wake-up from its tasks; features may call it on a change.
 
     A wake-up already due and not yet run (the start-up catch-up) is kept unless `keep_due`
-    is False, which only the wake-up itself says once it has sent what was due.
+    is False, which only the wake-up itself says once it has sent what was due. `after` is
+    the instant the next wake-up is looked for from (default: now); a wake-up passes the
+    time of its own plan, so a slot that came while it ran is not skipped to the next day.
     """
     svc = services(app)
     store = svc.registry.get(chat_id)
@@ -142,8 +146,9 @@ def reschedule(app: App, chat_id: int, *, keep_due: bool = True) -> dt.datetime 
         return None
     rs = reminder_store(app, store)
     now = svc.clock()
-    wake = plan.next_wakeup(store.tasks(), rs.policy(), now, store.workspace.tz, rs.snoozes(),
-                            reports=_reports(store, now))
+    start = after or now
+    wake = plan.next_wakeup(store.tasks(), rs.policy(), start, store.workspace.tz,
+                            rs.snoozes(), reports=_reports(store, start))
     engine(app).revisions[chat_id] = store.revision
     _schedule_at(app, chat_id, wake, now, keep_due=keep_due)
     return wake
@@ -165,7 +170,7 @@ async def wake(app: App, chat_id: int, *, scheduled: dt.datetime | None = None) 
         log.info("stopping: reminders of %s left for the next start", chat_id)
         return 0
     finally:
-        reschedule(app, chat_id, keep_due=False)
+        reschedule(app, chat_id, keep_due=False, after=engine(app).planned.get(chat_id))
 
 
 async def on_start(app: App) -> None:
@@ -257,6 +262,7 @@ async def run_due(app: App, chat_id: int, *, scheduled: dt.datetime | None = Non
         if scheduled is not None and scheduled - EARLY_TOLERANCE <= now < scheduled:
             now = scheduled
         tz = store.workspace.tz
+        engine(app).planned[chat_id] = now
         due = plan.plan_due(store.tasks(), rs.policy(), now, tz, rs.sent_keys(), rs.snoozes(),
                             failures=rs.unreported_failures(), reports=_reports(store, now))
         sent = 0

@@ -210,6 +210,25 @@ async def test_after_waking_the_next_wakeup_is_scheduled(bot: Harness) -> None:
     assert job.data == {"chat": GROUP_ID, "at": at(THU)}
 
 
+async def test_a_slot_that_comes_while_a_wakeup_runs_is_not_put_off_to_the_next_day(
+        bot: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The start-up catch-up plans at 07:59:59 (nothing due yet) and is slow to finish: 08:00
+    # comes before it schedules the next wake-up, which must then be 08:00, not tomorrow.
+    real_plan = reminders.plan.plan_due
+
+    def slow_plan(*args: Any, **kwargs: Any) -> Any:
+        due = real_plan(*args, **kwargs)
+        bot.clock.set(at(WED, 8, 0) + dt.timedelta(seconds=1))
+        return due
+
+    monkeypatch.setattr(reminders.plan, "plan_due", slow_plan)
+    bot.clock.set(at(WED, 7, 59) + dt.timedelta(seconds=59))
+    assert await reminders.wake(bot.app, GROUP_ID) == 0
+    assert reminders.engine(bot.app).wakeups[GROUP_ID] == at(WED)
+    monkeypatch.setattr(reminders.plan, "plan_due", real_plan)
+    assert await reminders.wake(bot.app, GROUP_ID, scheduled=at(WED)) >= 1
+
+
 async def test_a_task_change_by_another_feature_moves_the_wakeup(bot: Harness) -> None:
     bot.clock.set(at(WED, 9))
     await reminders.wake(bot.app, GROUP_ID)
