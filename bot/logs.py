@@ -10,6 +10,9 @@ FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 # PDF (font subsetting), apscheduler one per job added; httpx logs every request URL, which
 # holds the bot's token. Their warnings and errors still get through.
 QUIET_LIBRARIES = ("fontTools", "matplotlib", "PIL", "fpdf", "apscheduler", "httpx", "httpcore")
+# python-telegram-bot's request layer logs a traceback page when a 502 answer is an HTML page,
+# not JSON; the delivery path retries that request and logs it in one line.
+SILENT_LIBRARIES = ("telegram.request",)
 
 
 def configure_logging(level: str) -> None:
@@ -25,3 +28,5 @@ def quiet_libraries() -> None:
     """Third-party loggers log only warnings and errors, whatever the level of dondoc's own."""
     for name in QUIET_LIBRARIES:
         logging.getLogger(name).setLevel(logging.WARNING)
+    for name in SILENT_LIBRARIES:
+        logging.getLogger(name).setLevel(logging.CRITICAL)

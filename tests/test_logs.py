@@ -7,9 +7,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.logs import QUIET_LIBRARIES, quiet_libraries
+from bot.logs import QUIET_LIBRARIES, SILENT_LIBRARIES, quiet_libraries
 from tests.conftest import Harness
 from tests.factories import CHAIR
+from tests.fakes import Fault, fail_calls
 from tests.test_summary_handlers import fill
 
 
@@ -28,7 +29,8 @@ class Recorder(logging.Handler):
 def log_at_info() -> Iterator[Recorder]:
     """The root logger at INFO with the libraries quieted as bot.py does; restored after."""
     root = logging.getLogger()
-    saved = {name: logging.getLogger(name).level for name in QUIET_LIBRARIES}
+    saved = {name: logging.getLogger(name).level
+             for name in (*QUIET_LIBRARIES, *SILENT_LIBRARIES)}
     saved_root = root.level
     recorder = Recorder()
     root.addHandler(recorder)
@@ -62,3 +64,14 @@ def test_library_warnings_still_get_through(log_at_info: Recorder) -> None:
     logging.getLogger("fontTools.subset").warning("glyph missing")
     logging.getLogger("fontTools.subset").info("subsetting")
     assert [r.getMessage() for r in log_at_info.records] == ["glyph missing"]
+
+
+async def test_a_bad_gateway_page_is_one_line_from_the_delivery_path_not_a_traceback(
+    seeded: Harness, log_at_info: Recorder,
+) -> None:
+    seeded.api.faults = fail_calls(Fault.bad_gateway(), method="sendMessage")
+    calls = await seeded.send("/trangthai", user=CHAIR)
+    assert [c.ok for c in calls if c.method == "sendMessage"] == [False, True]  # retried
+    lines = [(r.name, r.getMessage()) for r in log_at_info.records]
+    assert [name for name, _ in lines] == ["handlers.delivery"]
+    assert all(r.exc_info is None for r in log_at_info.records)
