@@ -22,10 +22,13 @@ from telegram.ext import Application
 from bot import demo
 from bot.clock import Clock
 from bot.names import fold
-from bot.render import normalize_lang, plain_text
+from bot.render import normalize_lang
 from bot.settings import DEFAULT_API_URL, DEFAULT_FILE_URL, Settings
 from handlers.application import build_application
-from handlers.console_api import ConsoleBotAPI, ConsoleRequest, Shown
+from handlers.console_api import ConsoleBotAPI, ConsoleRequest
+from handlers.console_cast import CAST, Person, find_person
+from handlers.console_screen import FILES_FOLDER, Screen
+from handlers.console_screen import buttons as screen_buttons
 from handlers.services import services
 from store.workspace import WorkspaceStore
 
@@ -35,49 +38,10 @@ log = logging.getLogger(__name__)
 CONSOLE_TOKEN = "1000000000:console"
 BOT_USERNAME = "dondoc_console_bot"
 DEFAULT_GROUP_TITLE = "Tổ công tác cải cách TTHC"
+# ":reply 12 text" (":traloi" in Vietnamese) answers message 12.
+_REPLY_WORDS = ("reply", "r", "traloi")
 # Seconds to wait for work a handler left running in the background before the next prompt.
 SETTLE_TIMEOUT = 5.0
-
-_INDENT = "   "
-
-
-@dataclass(frozen=True, slots=True)
-class Person:
-    """Someone the console can type as: one of the cast, or a member of the workspace."""
-
-    key: str  # what to type after ":as", e.g. "hung"
-    user_id: int
-    name: str
-    username: str | None = None
-
-    @property
-    def first(self) -> str:
-        """The given name, which Vietnamese puts last: "Lê Văn Hùng" -> "Hùng"."""
-        return self.name.split()[-1]
-
-
-def _cast() -> tuple[Person, ...]:
-    members = {m.user_id: m for m in demo.MEMBERS}
-    people = []
-    for user_id in (demo.SECRETARY_ID, demo.CHAIR_ID, demo.NGHE_AN_ID, demo.HA_TINH_ID):
-        member = members[user_id]
-        people.append(Person(fold(member.name.split()[-1]), user_id, member.name,
-                             member.username))
-    people.append(Person(fold(demo.STRANGER_NAME.split()[-1]), demo.STRANGER_ID,
-                         demo.STRANGER_NAME))
-    return tuple(people)
-
-
-# Secretary, chair, an owner from Nghệ An, an owner from Hà Tĩnh, a stranger.
-CAST = _cast()
-# Role words also pick a person, in English and Vietnamese.
-_ROLE_WORDS = {
-    demo.SECRETARY_ID: ("secretary", "thuky", "thu ky"),
-    demo.CHAIR_ID: ("chair", "chutri", "chu tri"),
-    demo.NGHE_AN_ID: ("nghean", "nghe an", "owner"),
-    demo.HA_TINH_ID: ("hatinh", "ha tinh"),
-    demo.STRANGER_ID: ("stranger", "nguoila", "nguoi la"),
-}
 
 
 @dataclass(slots=True)
@@ -106,7 +70,8 @@ class Console:
         self.group_id, self.group_title = self._choose_group()
         self.person = CAST[0]
         self.in_group = True
-        self._seen = 0
+        self.screen = Screen(out, svc.renderer, self.lang,
+                             svc.settings.data_dir / FILES_FOLDER)
         self._pending: dict[int, _PendingReply] = {}
         self._busy = True  # until started: start-up output is shown with the help
 
@@ -224,18 +189,25 @@ class Console:
 
     def prompt(self) -> str:
         """What the console shows before each line: who is typing, and where."""
-        return self._render("console_prompt", person=self.person, in_group=self.in_group) + "> "
+        return self.screen.render(
+            "console_prompt", person=self.person, in_group=self.in_group,
+            number=self.api.next_message_id(self.chat_id),
+        ) + "> "
 
     async def handle(self, line: str) -> bool:
         """Act on one line typed by the user; False when the user asked to quit."""
         text = line.strip()
         if not text:
             return True
-        if text.startswith(":"):
+        word, _, arg = text.removeprefix(":").strip().partition(" ")
+        replying = text.startswith(":") and fold(word) in _REPLY_WORDS
+        if text.startswith(":") and not replying:
             return self._console_command(text[1:])
         self._busy = True
         try:
-            if re.fullmatch(r"#\s*\d+", text):
+            if replying:
+                await self._reply(arg.strip())
+            elif re.fullmatch(r"#\s*\d+", text):
                 await self._press(int(text[1:].strip()))
             else:
                 await self._send(text)
@@ -246,7 +218,7 @@ class Console:
 
     def report_in_background(self) -> None:
         """Show what the bot sent on its own (a job) while the user was at the prompt."""
-        if self._busy or self._seen == len(self.api.shown):
+        if self._busy or not self.api.shown:
             return
         if not self._report(quiet=True):
             return
@@ -263,7 +235,7 @@ class Console:
         elif word in ("who", "toila"):
             self._who()
         elif word == "as":
-            person = self._find_person(arg)
+            person = find_person(arg, self.store.members() if self.store else [])
             if person is None:
                 self._say("console_problem", reason="unknown_person", value=arg)
             else:
@@ -284,31 +256,25 @@ class Console:
             self._say("console_problem", reason="unknown_command", value=":" + text)
         return True
 
-    def _find_person(self, query: str) -> Person | None:
-        wanted = fold(query)
-        if not wanted:
-            return None
-        if wanted.isdigit():
-            index = int(wanted) - 1
-            return CAST[index] if 0 <= index < len(CAST) else None
-        for person in CAST:
-            if wanted in (person.key, fold(person.name), *_ROLE_WORDS[person.user_id]):
-                return person
-        # Real data has its own members: anyone whose name contains the words typed.
-        store = self.store
-        members = store.members() if store else []
-        found = [m for m in members if all(w in fold(m.name).split() for w in wanted.split())]
-        if len(found) == 1:
-            member = found[0]
-            return Person(fold(member.name.split()[-1]), member.user_id, member.name,
-                          member.username)
-        return None
+    async def _reply(self, arg: str) -> None:
+        """`:reply N text`: send `text` as a reply to message N of this chat."""
+        number, _, text = arg.partition(" ")
+        if not number.isdigit() or not text.strip():
+            self._say("console_problem", reason="reply_usage",
+                      count=self.api.next_message_id(self.chat_id) - 1)
+        elif self.api.message(self.chat_id, int(number)) is None:
+            self._say("console_problem", reason="no_message", value=number)
+        else:
+            await self._send(text.strip(), reply_to=int(number))
 
-    async def _send(self, text: str) -> None:
+    async def _send(self, text: str, *, reply_to: int | None = None) -> None:
         chat_id = self.chat_id
-        reply_to = None
         pending = self._pending.get(chat_id)
-        if pending is not None and pending.user_id in (None, self.person.user_id):
+        if reply_to is not None:
+            # Replying by hand to the question answers it; any other reply leaves it open.
+            if pending is not None and pending.message_id == reply_to:
+                del self._pending[chat_id]
+        elif pending is not None and pending.user_id in (None, self.person.user_id):
             # Whatever the asked person types next closes the question; a command is not
             # an answer (it is how one leaves a wizard: /huy).
             del self._pending[chat_id]
@@ -328,7 +294,7 @@ class Console:
         button = buttons[number - 1]
         if "callback_data" not in button:
             if "url" in button:
-                self._line("🔗 " + button["url"])
+                self.screen.line("🔗 " + button["url"])
             else:
                 self._say("console_problem", reason="not_pressable", value=button["text"])
             return
@@ -339,7 +305,7 @@ class Console:
     def _last_buttons(self) -> tuple[int, list[dict[str, Any]]] | None:
         """The newest bot message in this chat that has inline buttons, and its buttons."""
         for message in reversed(self.api.messages(self.chat_id)):
-            buttons = _buttons(message.get("reply_markup"))
+            buttons = screen_buttons(message.get("reply_markup"))
             if buttons:
                 return message["message_id"], buttons
         return None
@@ -366,18 +332,8 @@ class Console:
 
     # -- output ------------------------------------------------------------------------------
 
-    def _render(self, template: str, **values: Any) -> str:
-        renderer = services(self.application).renderer
-        return plain_text(renderer.render(template, self.lang, **values))
-
     def _say(self, template: str, **values: Any) -> None:
-        values.setdefault("value", "")
-        values.setdefault("count", 0)
-        self._line(self._render(template, **values))
-
-    def _line(self, text: str) -> None:
-        self.out.write(text + "\n")
-        self.out.flush()
+        self.screen.say(template, **values)
 
     def _people_values(self, person: Person) -> dict[str, Any]:
         store = self.store
@@ -397,6 +353,7 @@ class Console:
         return {
             "cast": cast, "group_title": self.group_title,
             "data_dir": str(self.registry.data_dir), "temporary": self.temporary,
+            "files_dir": str(self.screen.files_dir.absolute()),
             "reminders": services(self.application).settings.reminders,
             "demo": self.demo_data,
         }
@@ -410,40 +367,14 @@ class Console:
 
         `quiet`: the user is at the prompt, so start on a fresh line, and only if needed.
         """
-        shown = self.api.shown[self._seen:]
-        self._seen += len(shown)
+        shown = self.api.take_shown()
         if shown and quiet:
             self.out.write("\n")
         for item in shown:
-            self._show(item)
+            self.screen.show(item, self.chat_id)
+            if item.kind == "sent":
+                self._remember_question(item.message, item.markup)
         return bool(shown)
-
-    def _show(self, item: Shown) -> None:
-        if item.kind == "notice":
-            self._line(("⚠ " if item.alert else "💬 ") + item.text)
-            return
-        self._show_message(item)
-        if item.kind == "sent":
-            self._remember_question(item.message, item.markup)
-
-    def _show_message(self, item: Shown) -> None:
-        message = item.message
-        if item.chat_id != self.chat_id:
-            # A message elsewhere (a reminder in someone's private chat): say where it went.
-            chat = message["chat"]
-            self._line(f"→ {chat.get('title') or chat.get('first_name') or chat['id']}")
-        lines = [("🖼 " if "photo" in message else "📎 ") + upload.filename
-                 for upload in item.uploads]
-        text = message.get("text") or message.get("caption") or ""
-        lines.extend(text.split("\n") if text else [])
-        buttons = _button_rows(message.get("reply_markup"))
-        mark = "🤖" if item.kind == "sent" else "✎"
-        first, *rest = lines or [""]
-        self._line(f"{mark} {first}")
-        for line in rest:
-            self._line(_INDENT + line if line else "")
-        if buttons:
-            self._line(_INDENT + ("\n" + _INDENT).join(buttons))
 
     def _remember_question(self, message: dict[str, Any], markup: dict[str, Any] | None) -> None:
         if not isinstance(markup, dict) or not markup.get("force_reply"):
@@ -452,26 +383,6 @@ class Console:
         if markup.get("selective"):
             asked = message.get("reply_to_message", {}).get("from", {}).get("id")
         self._pending[message["chat"]["id"]] = _PendingReply(message["message_id"], asked)
-
-
-def _buttons(markup: Any) -> list[dict[str, Any]]:
-    if not isinstance(markup, dict):
-        return []
-    return [b for row in markup.get("inline_keyboard", []) for b in row]
-
-
-def _button_rows(markup: Any) -> list[str]:
-    """Inline keyboard rows as "[1] label  [2] label", numbered across the whole keyboard."""
-    if not isinstance(markup, dict):
-        return []
-    rows, number = [], 0
-    for row in markup.get("inline_keyboard", []):
-        labels = []
-        for button in row:
-            number += 1
-            labels.append(f"[{number}] {button.get('text', '')}")
-        rows.append("  ".join(labels))
-    return rows
 
 
 @contextlib.contextmanager

@@ -133,6 +133,20 @@ class ConsoleBotAPI:
         return [m for _, m in sorted(chat.messages.items())
                 if not from_bot or m["from"]["id"] == self.bot_id]
 
+    def message(self, chat_id: int, message_id: int) -> dict[str, Any] | None:
+        chat = self._chats.get(chat_id)
+        return chat.messages.get(message_id) if chat else None
+
+    def next_message_id(self, chat_id: int) -> int:
+        """The number the next message in the chat gets (1 in a private chat not opened)."""
+        chat = self._chats.get(chat_id)
+        return chat.next_message_id if chat else 1
+
+    def take_shown(self) -> list[Shown]:
+        """What is to be printed since the last call, oldest first; it is then forgotten."""
+        taken, self.shown = self.shown, []
+        return taken
+
     def last_message(self, chat_id: int) -> dict[str, Any] | None:
         found = self.messages(chat_id)
         return found[-1] if found else None

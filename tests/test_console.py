@@ -79,6 +79,18 @@ async def _echo_reply(update: Update, context: Ctx) -> None:
     raise ApplicationHandlerStop
 
 
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16
+
+
+async def _files(update: Update, context: Ctx) -> None:
+    """Test command: a chart and a report, as the summary sends them."""
+    assert update.effective_chat is not None
+    chat_id = update.effective_chat.id
+    await context.bot.send_photo(chat_id, PNG, filename="bieu-do.png", caption="Biểu đồ")
+    await context.bot.send_document(chat_id, b"PK\x03\x04 docx", filename="../bao-cao.docx")
+    raise ApplicationHandlerStop
+
+
 def _take(out: io.StringIO) -> str:
     text = out.getvalue()
     out.seek(0)
@@ -105,6 +117,7 @@ def _build(
     app.add_handler(CommandHandler("buttons", _show_buttons), group=-1)
     app.add_handler(CommandHandler("ask", _ask), group=-1)
     app.add_handler(CommandHandler("askme", _ask_me), group=-1)
+    app.add_handler(CommandHandler("files", _files), group=-1)
     app.add_handler(CallbackQueryHandler(_pressed, pattern=r"^t:"), group=-1)
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, _echo_reply), group=-1)
     return console, out
@@ -167,7 +180,7 @@ async def test_buttons_are_numbered_across_rows_and_html_is_stripped(
     con, out = console
     _take(out)
     await con.handle("/buttons")
-    assert _take(out) == "🤖 Chọn A & B\n   [1] Một  [2] Hai\n   [3] Ba\n"
+    assert _take(out) == "🤖 (2) Chọn A & B\n   [1] Một  [2] Hai\n   [3] Ba\n"
 
 
 async def test_pressing_a_button_by_number_sends_its_callback(
@@ -178,7 +191,7 @@ async def test_pressing_a_button_by_number_sends_its_callback(
     _take(out)
     await con.handle("#3")
     text = _take(out)
-    assert f"✎ Đã bấm t:3 bởi {demo.SECRETARY_ID}" in text
+    assert f"✎ (2) Đã bấm t:3 bởi {demo.SECRETARY_ID}" in text
     assert "💬 ok t:3" in text
 
 
@@ -242,7 +255,7 @@ async def test_switching_user_says_who_and_changes_the_prompt(
     _take(out)
     await con.handle(":as hung")
     assert _take(out).startswith("Bạn là Lê Văn Hùng, thành viên (UBND tỉnh Nghệ An), đang ở nhóm")
-    assert con.prompt() == "Hùng@nhóm> "
+    assert con.prompt() == "Hùng@nhóm (1)> "
     await con.handle(":as nam")
     assert "Đỗ Văn Nam, chưa là thành viên tổ" in _take(out)
 
@@ -263,7 +276,7 @@ async def test_switching_to_private_sends_in_the_users_own_chat(
     con, out = console
     await con.handle(":as lan")
     await con.handle(":in private")
-    assert con.prompt() == "Lan@riêng> "
+    assert con.prompt() == "Lan@riêng (1)> "
     _take(out)
     await con.handle("/start")
     assert _typed(con, demo.HA_TINH_ID)[-1]["text"] == "/start"
@@ -322,7 +335,7 @@ async def test_messages_sent_to_another_chat_say_where_they_went(
     _take(out)
     await con.application.bot.send_message(demo.SECRETARY_ID, "Nhắc việc #2")
     await asyncio.sleep(0)  # one turn of the loop: the report is scheduled with call_soon
-    assert _take(out) == "\n→ Nguyễn Thị Hoa\n🤖 Nhắc việc #2\nHoa@nhóm> "
+    assert _take(out) == "\n→ Nguyễn Thị Hoa\n🤖 (3) Nhắc việc #2\nHoa@nhóm (1)> "
 
 
 async def test_a_message_the_bot_sends_on_its_own_appears_at_the_prompt(
@@ -332,7 +345,7 @@ async def test_a_message_the_bot_sends_on_its_own_appears_at_the_prompt(
     _take(out)
     await con.application.bot.send_message(demo.DEMO_CHAT_ID, "Nhắc việc quá hạn")
     await asyncio.sleep(0)  # one turn of the loop: the report is scheduled with call_soon
-    assert _take(out) == "\n🤖 Nhắc việc quá hạn\nHoa@nhóm> "
+    assert _take(out) == "\n🤖 (1) Nhắc việc quá hạn\nHoa@nhóm (2)> "
 
 
 @pytest.mark.parametrize(
@@ -399,8 +412,8 @@ async def test_a_piped_session_reads_lines_until_quit_and_echoes_them(tmp_path: 
         run_jobs=False,
     )
     text = out.getvalue()
-    assert "Hoa@nhóm> :as hung\nBạn là Lê Văn Hùng" in text
-    assert "Hùng@nhóm> :quit\n" in text
+    assert "Hoa@nhóm (1)> :as hung\nBạn là Lê Văn Hùng" in text
+    assert "Hùng@nhóm (1)> :quit\n" in text
     assert text.count("Bạn là Lê Văn Hùng") == 2  # once for :as, once for :who; not after :quit
 
 
@@ -492,3 +505,116 @@ async def test_the_demo_runs_its_reminders_and_says_so(
     assert "Nhắc việc: bật — tin nhắc đến giờ hiện ra ngay tại đây." in _take(out)
     await con.handle("/status")  # the demo's workspace, made after start-up, gets its wake-up
     assert len(_reminder_jobs(con)) == 1
+
+
+# -- files the bot sends ----------------------------------------------------------------------
+
+
+async def test_the_bots_files_are_saved_and_shown_with_their_full_path(
+    console: tuple[Console, io.StringIO], tmp_path: Path,
+) -> None:
+    con, out = console
+    folder = (tmp_path / "data" / "console-files").absolute()
+    assert f"Tệp bot gửi (ảnh, .docx, PDF) được lưu vào: {folder}" in _take(out)
+    await con.handle("/files")
+    assert _take(out) == (
+        f"🤖 (2) 🖼 {folder / 'bieu-do.png'}\n   Biểu đồ\n"
+        f"🤖 (3) 📎 {folder / 'bao-cao.docx'}\n"
+    )
+    assert (folder / "bieu-do.png").read_bytes() == PNG
+    assert (folder / "bao-cao.docx").read_bytes() == b"PK\x03\x04 docx"
+
+
+async def test_a_file_of_the_same_name_is_kept_beside_the_first(
+    console: tuple[Console, io.StringIO], tmp_path: Path,
+) -> None:
+    con, out = console
+    await con.handle("/files")
+    await con.handle("/files")
+    folder = tmp_path / "data" / "console-files"
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "bao-cao-2.docx", "bao-cao.docx", "bieu-do-2.png", "bieu-do.png",
+    ]
+    assert str((folder / "bao-cao-2.docx").absolute()) in _take(out)
+
+
+async def test_a_file_that_cannot_be_saved_is_named_and_the_console_goes_on(
+    console: tuple[Console, io.StringIO], tmp_path: Path,
+) -> None:
+    con, out = console
+    (tmp_path / "data" / "console-files").write_text("a file where the folder should be")
+    _take(out)
+    await con.handle("/files")
+    text = _take(out)
+    assert "Không lưu được tệp «bao-cao.docx» vào " in text
+    assert "📎 bao-cao.docx\n" in text
+    await con.handle("/buttons")
+    assert "[1] Một" in _take(out)
+
+
+async def test_the_summarys_files_are_kept_with_data_after_the_console_ends(
+    tmp_path: Path,
+) -> None:
+    out = io.StringIO()
+    await run_console(
+        Settings(), io.StringIO("/tomtat\n:quit\n"), out, demo_data=True,
+        data_dir=tmp_path / "data", clock=FixedClock(NOW), run_jobs=False,
+    )
+    folder = tmp_path / "data" / "console-files"
+    names = sorted(p.name for p in folder.iterdir())
+    assert [name.rsplit(".", 1)[1] for name in names] == ["docx", "pdf", "png"]
+    for name in names:
+        assert str((folder / name).absolute()) in out.getvalue()
+    assert (folder / names[1]).read_bytes().startswith(b"%PDF-")
+
+
+# -- replying to a message --------------------------------------------------------------------
+
+
+async def test_reply_sends_the_text_as_a_reply_to_the_numbered_message(
+    console: tuple[Console, io.StringIO],
+) -> None:
+    con, out = console
+    await con.handle("/buttons")  # (1) typed, (2) the bot's
+    _take(out)
+    await con.handle(":reply 2 đồng ý")
+    assert "nhận «đồng ý», trả lời tin 2" in _take(out)
+    assert _typed(con, demo.DEMO_CHAT_ID)[-1]["reply_to_message"]["message_id"] == 2
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        (":reply 99 xin chào", "Ở đây không có tin số 99."),
+        (":reply", "Gõ :reply, số của tin rồi nội dung"),
+        (":reply 1", "Gõ :reply, số của tin rồi nội dung"),
+        (":traloi hai xin chào", "Gõ :reply, số của tin rồi nội dung"),
+    ],
+)
+async def test_a_reply_to_no_message_is_explained_and_nothing_is_sent(
+    console: tuple[Console, io.StringIO], line: str, expected: str,
+) -> None:
+    con, out = console
+    await con.handle("/buttons")
+    _take(out)
+    await con.handle(line)
+    assert expected in _take(out)
+    assert [m["text"] for m in _typed(con, demo.DEMO_CHAT_ID)] == ["/buttons"]
+
+
+async def test_a_secretary_adds_a_member_and_names_the_chair_by_replying(
+    console: tuple[Console, io.StringIO],
+) -> None:
+    con, out = console
+    await con.handle(":as nam")
+    number = con.api.next_message_id(demo.DEMO_CHAT_ID)
+    assert con.prompt() == f"Nam@nhóm ({number})> "
+    await con.handle("Xin chào, tôi là Nam, Sở Tư pháp Nghệ An")
+    await con.handle(":as hoa")
+    await con.handle(f":reply {number} /themthanhvien Nghệ An")
+    assert "Đã thêm thành viên Đỗ Văn Nam" in _take(out)
+    await con.handle(f":traloi {number} /vaitro chutri")
+    store = con.registry.get(demo.DEMO_CHAT_ID)
+    assert store is not None
+    nam = store.member(demo.STRANGER_ID)
+    assert nam is not None and (nam.role.value, nam.agency) == ("chair", "nghe-an")

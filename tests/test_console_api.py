@@ -97,3 +97,12 @@ def test_the_group_admins_are_its_creator_and_the_bot(api: ConsoleBotAPI) -> Non
         (HOA, "creator"), (BOT, "administrator"),
     }
     assert api.call("getChatMember", {"chat_id": GROUP, "user_id": HUNG})["status"] == "member"
+
+
+def test_messages_are_numbered_per_chat_as_telegram_does(api: ConsoleBotAPI) -> None:
+    assert api.next_message_id(HUNG) == 1  # a private chat not opened yet
+    api.message_update(GROUP, HUNG, "xin chào")
+    api.call("sendMessage", {"chat_id": GROUP, "text": "Chào anh"})
+    assert api.next_message_id(GROUP) == 3
+    assert [s.message["message_id"] for s in api.take_shown()] == [2]
+    assert api.take_shown() == [], "what was taken is not shown twice"

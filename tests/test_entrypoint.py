@@ -137,8 +137,8 @@ def test_the_console_demo_answers_through_a_pipe_and_leaves_real_data_alone(
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert ":as hung" in out and "Lê Văn Hùng" in out
-    assert "Hoa@nhóm> /status\n🤖 " in out
-    assert "Hùng@nhóm> :quit" in out
+    assert "Hoa@nhóm (1)> /status\n🤖 (2) " in out
+    assert "Hùng@nhóm (3)> :quit" in out
     assert not (tmp_path / "data").exists()
 
 
