@@ -58,11 +58,16 @@ NOTES = ("Vướng mắc: chưa bố trí được kinh phí", "Đề xuất: gi
          "Đã họp lấy ý kiến các sở", "Khó khăn: thiếu nhân lực số hóa")
 
 
-def workspace(tasks: int = 1000, agencies: int = 60, seed: int = 7) -> WorkspaceStore:
-    """A workspace like a national working group's: every class, plan and list represented."""
+def workspace(tasks: int = 1000, agencies: int = 60, seed: int = 7,
+              store: WorkspaceStore | None = None) -> WorkspaceStore:
+    """A workspace like a national working group's: every class, plan and list represented.
+
+    Filled into `store` when given (e.g. one a Registry made), else into a new one in memory.
+    """
     rng = random.Random(seed)
-    store = WorkspaceStore.in_memory(Workspace(chat_id=-100, title="Tổ công tác cải cách TTHC",
-                                               created_at=NOW))
+    if store is None:
+        store = WorkspaceStore.in_memory(Workspace(
+            chat_id=-100, title="Tổ công tác cải cách TTHC", created_at=NOW))
     codes = [f"p{n}" for n in range(agencies)]
     start = NOW - dt.timedelta(days=200)
     with store.transaction():

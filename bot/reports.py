@@ -36,6 +36,7 @@ __all__ = [
     "Tally",
     "by_urgency",
     "cancelled",
+    "count",
     "due_within",
     "match_plans",
     "open_first",
@@ -144,6 +145,11 @@ class Page(Generic[T]):
 
 
 # -- counting -------------------------------------------------------------------------------
+
+
+def count(classes: Iterable[Timeliness | None]) -> Tally:
+    """The tally of tasks whose classes are `classes` (None: cancelled)."""
+    return _count(classes)
 
 
 def _count(classes: Iterable[Timeliness | None]) -> Tally:

@@ -136,13 +136,45 @@ def test_search_narrows_what_the_filters_chose(store: WorkspaceStore) -> None:
     assert len(table.rows) < len(views.task_table(store, NOW, Filters(q="so hoa")).rows)
 
 
+ROW_KEYS = {
+    "number": lambda r: r.task.number,
+    "title": lambda r: (fold(r.task.title), r.task.number),
+    "plan": lambda r: (fold(r.task.plan), r.task.number),
+    "agency": lambda r: (fold(r.agency), r.task.number),
+    "responsible": lambda r: (fold(r.responsible), r.task.number),
+    "deadline": lambda r: (r.task.deadline, r.task.number),
+    "class": lambda r: (list(views.CLASS_ORDER).index(r.cls), -r.days_late, r.task.number),
+    "progress": lambda r: (r.task.progress, r.task.number),
+}
+
+
 @pytest.mark.parametrize("sort", views.SORTS)
 def test_every_column_sorts_both_ways(store: WorkspaceStore, sort: str) -> None:
     up = views.task_table(store, NOW, Filters(sort=sort))
     down = views.task_table(store, NOW, Filters(sort=sort, desc=True))
-    key = views._sort_key(sort)
+    key = ROW_KEYS[sort]
     assert [key(r) for r in up.rows] == sorted(key(r) for r in up.rows)
     assert [r.task.number for r in down.rows] == [r.task.number for r in reversed(up.rows)]
+
+
+def test_a_long_table_comes_in_pages(store: WorkspaceStore, monkeypatch: pytest.MonkeyPatch
+                                     ) -> None:
+    monkeypatch.setattr(views, "PAGE_SIZE", 20)
+    first = views.task_table(store, NOW, Filters(sort="deadline"))
+    assert (first.page, first.pages, first.matched, len(first.rows)) == (1, 4, 71, 20)
+    last = views.task_table(store, NOW, Filters(sort="deadline", page=4))
+    assert [r.task.number for r in last.rows] == [
+        s.task.number for s in sorted(reports.standings(store.tasks(), NOW, store.workspace.tz),
+                                      key=lambda s: (s.task.deadline, s.task.number))[60:]]
+    beyond = views.task_table(store, NOW, Filters(page=99))
+    assert beyond.page == 4 and len(beyond.rows) == 11
+    assert Filters(page=2).query(sort="title", page="") == {"sort": "title"}
+
+
+def test_a_meetings_conclusions_are_a_filter(store: WorkspaceStore) -> None:
+    table = views.task_table(store, NOW, Filters(meeting=4))
+    expected = [t.number for t in store.tasks() if t.meeting == 4]
+    assert [r.task.number for r in table.rows] == expected and expected
 
 
 def test_sorting_by_deadline_puts_the_earliest_first(store: WorkspaceStore) -> None:
@@ -245,14 +277,17 @@ def test_agencies_are_ranked_as_byagency_ranks_them(store: WorkspaceStore) -> No
     assert worst.tally.overdue == max(line.tally.overdue for line in ranking)
 
 
-def test_each_agency_lists_the_tasks_it_leads_overdue_first(store: WorkspaceStore) -> None:
+def test_each_agency_lists_its_most_urgent_tasks_and_how_many_more(store: WorkspaceStore
+                                                                    ) -> None:
     for line in views.agency_ranking(store, NOW):
-        led = [t.number for t in store.tasks()
-               if t.lead == line.agency.code and t.status is not TaskStatus.CANCELLED]
-        assert sorted(r.task.number for r in line.rows) == sorted(led)
-        classes = [r.cls for r in line.rows]
-        if "overdue" in classes:
-            assert classes[0] == "overdue"
+        led = reports.by_urgency([t for t in store.tasks() if t.lead == line.agency.code],
+                                 NOW, store.workspace.tz)
+        shown = [s.task.number for s in led[:views.AGENCY_LIST_MAX]]
+        assert [r.task.number for r in line.rows] == shown
+        assert line.more == len(led) - len(shown)
+        if any(s.timeliness is not None and s.timeliness.value == "overdue" for s in led):
+            assert line.rows[0].cls == "overdue"
+    assert any(line.more for line in views.agency_ranking(store, NOW))
 
 
 def test_meetings_show_their_conclusions_and_what_came_of_them(store: WorkspaceStore) -> None:
@@ -299,3 +334,24 @@ def test_each_agency_has_its_indicators_against_its_requirements(store: Workspac
     assert nghe_an[1].row is not None and nghe_an[1].row.value == 72.47
     assert nghe_an[1].short  # 72.47% against 80%: a shortfall, listed first
     assert figures["nghe-an"][0].short
+
+
+def test_the_overview_kept_between_requests_follows_every_change() -> None:
+    from bot import taskops
+
+    store = demo_registry().get(WS)
+    assert store is not None
+    figures = views.Figures()
+    first = views.overview(store, NOW, figures)
+    number = next(t.number for t in store.tasks() if t.status is TaskStatus.IN_PROGRESS
+                  and t.deadline >= NOW.date())
+    task = store.task(number)
+    assert task is not None
+    done = taskops.mark_done(task, now=NOW, actor=demo.SECRETARY_ID)
+    assert not isinstance(done, taskops.TaskError)
+    store.save_task(done, actor=demo.SECRETARY_ID, at=NOW, action="task_done")
+    again = views.overview(store, NOW, figures)
+    assert again.tally.done_on_time == first.tally.done_on_time + 1
+    assert again.tally.in_progress == first.tally.in_progress - 1
+    assert again == views.overview(store, NOW)  # the same as counted from nothing
+    assert again.at_last_meeting == first.at_last_meeting  # the past did not change

@@ -60,7 +60,7 @@ class Pages:
 
     def _overview(self, place: Place) -> web.Response:
         return self._view(place, "overview", "overview",
-                          o=views.overview(place.store, place.now))
+                          o=views.overview(place.store, place.now, self.d.figures))
 
     async def tasks(self, request: web.Request) -> web.Response:
         place = self.d.place(request)

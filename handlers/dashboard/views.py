@@ -31,13 +31,16 @@ from bot.ranking import AgencyFigure, Ranking, agency_figures, rank, trend
 from bot.ranking import Row as RankRow
 from bot.reports import Standing, Tally
 from bot.summary import as_of
-from bot.timeliness import due_at
+from bot.timeliness import classify, due_at
 from store.workspace import WorkspaceStore
 
 CLASSES = tuple(c.value for c in Timeliness)  # the four report classes, in report order
 CANCELLED = "cancelled"  # a task's class on the dashboard when it has none
 SORTS = ("number", "title", "plan", "agency", "responsible", "deadline", "class", "progress")
 SEARCH_MAX = 100  # characters of a search kept; nobody types more into a phone
+PAGE_SIZE = 100  # table rows a page: a phone scrolls through 100 rows, not 1,000
+LIST_MAX = 20  # conclusions listed under a meeting; the rest are in the table
+AGENCY_LIST_MAX = 5  # tasks under an agency, the most urgent; all of them are in the table
 
 
 # -- overview -------------------------------------------------------------------------------
@@ -102,23 +105,70 @@ class Overview:
         return self.tally.completion_rate - self.at_last_meeting.completion_rate
 
 
-def overview(store: WorkspaceStore, now: dt.datetime) -> Overview:
-    """The overview page's figures at `now`."""
-    tz, rule = store.workspace.tz, store.workspace.deadline_rule
-    tasks = store.tasks()
-    today = now.astimezone(ZoneInfo(tz)).date()
-    total = reports.tally(tasks, now, tz, rule)
+_Past = tuple[Task, Timeliness | None, bool]  # a task, its class then, whether it existed
+
+
+class Figures:
+    """Figures kept between requests, per workspace, so that the overview is not recounted.
+
+    The tallies come from a :class:`reports.Ledger`, which classifies again only the tasks
+    that changed (as the status commands do); the totals at the last meeting are kept until
+    the workspace's data changes (its store's revision).
+    """
+
+    def __init__(self) -> None:
+        self._ledgers: dict[int, reports.Ledger] = {}
+        self._past: dict[int, tuple[Any, dict[int, _Past]]] = {}
+
+    def ledger(self, store: WorkspaceStore, now: dt.datetime) -> reports.Ledger:
+        ws = store.workspace
+        ledger = self._ledgers.get(ws.chat_id)
+        if ledger is None or (ledger.tz, ledger.rule) != (ws.tz, ws.deadline_rule):
+            ledger = self._ledgers[ws.chat_id] = reports.Ledger(ws.tz, ws.deadline_rule)
+        ledger.sync(store.tasks(), now)
+        return ledger
+
+    def at_meeting(self, store: WorkspaceStore, meeting: Meeting) -> Tally:
+        """The totals as they stood at the end of `meeting`'s day.
+
+        A task's class then is worked out again only when the task changed (the store gives
+        a changed task a new object): an update today leaves its past as it was.
+        """
+        ws = store.workspace
+        key = (id(store), meeting.number, meeting.day, ws.tz, ws.deadline_rule)
+        kept_key, kept = self._past.get(ws.chat_id, (None, {}))
+        if kept_key != key:
+            kept = {}
+        # As the chair's summary counts "since the last meeting": from the end of its day.
+        at = due_at(meeting.day, None, ws.tz) - dt.timedelta(microseconds=1)
+        classes: dict[int, _Past] = {}
+        for task in store.tasks():
+            known = kept.get(task.number)
+            if known is not None and known[0] is task:
+                classes[task.number] = known
+                continue
+            past = as_of(task, at)
+            if past is None:  # the task did not exist yet: not counted
+                classes[task.number] = (task, None, False)
+            else:
+                classes[task.number] = (task, classify(past, at, ws.tz, ws.deadline_rule), True)
+        self._past[ws.chat_id] = (key, classes)
+        return reports.count(cls for _, cls, existed in classes.values() if existed)
+
+
+def overview(store: WorkspaceStore, now: dt.datetime, figures: Figures | None = None
+             ) -> Overview:
+    """The overview page's figures at `now` (`figures`: what earlier requests counted)."""
+    figures = figures or Figures()
+    ledger = figures.ledger(store, now)
+    today = now.astimezone(ZoneInfo(store.workspace.tz)).date()
+    total = ledger.tally()
     held = [m for m in store.meetings() if m.day < today]
     last = meeting_rules.latest_meeting(held)
-    before = None
-    if last is not None:
-        # As the chair's summary counts "since the last meeting": from the end of its day.
-        at = due_at(last.day, None, tz) - dt.timedelta(microseconds=1)
-        past = [p for t in tasks if (p := as_of(t, at)) is not None]
-        before = reports.tally(past, at, tz, rule)
+    before = figures.at_meeting(store, last) if last is not None else None
     coming = [m for m in store.meetings() if m.day >= today]
     upcoming = min(coming, key=lambda m: (m.day, m.number), default=None)
-    plans = [bar(plan, tally) for plan, tally in reports.tally_by_plan(tasks, now, tz, rule)]
+    plans = [bar(plan, tally) for plan, tally in ledger.tally_by_plan()]
     return Overview(total, plans, bar("", total), last, before, upcoming)
 
 
@@ -136,6 +186,8 @@ class Filters:
     q: str = ""
     sort: str = "number"
     desc: bool = False
+    meeting: int | None = None
+    page: int = 1
 
     @classmethod
     def from_query(cls, query: Mapping[str, str]) -> Filters:
@@ -151,6 +203,8 @@ class Filters:
             q=query.get("q", "").strip()[:SEARCH_MAX],
             sort=sort if sort in SORTS else "number",
             desc=query.get("dir", "") == "desc",
+            meeting=_number(query.get("meeting", "")),
+            page=_number(query.get("page", "")) or 1,
         )
 
     def query(self, **changes: object) -> dict[str, str]:
@@ -160,6 +214,8 @@ class Filters:
             "who": "" if self.who is None else self.who, "q": self.q,
             "sort": "" if self.sort == "number" else self.sort,
             "dir": "desc" if self.desc else "",
+            "meeting": "" if self.meeting is None else self.meeting,
+            "page": "" if self.page == 1 else self.page,
         }
         values.update(changes)
         return {k: str(v) for k, v in values.items() if v not in ("", None)}
@@ -167,7 +223,12 @@ class Filters:
     @property
     def narrowed(self) -> bool:
         """Whether any filter or search is on."""
-        return bool(self.plan or self.agency or self.cls or self.who is not None or self.q)
+        return bool(self.plan or self.agency or self.cls or self.who is not None or self.q
+                    or self.meeting is not None)
+
+
+def _number(text: str) -> int | None:
+    return int(text) if text.isdigit() and len(text) < 9 else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,9 +247,12 @@ class Row:
 class Table:
     """The tasks table: its rows, what it was narrowed to, and the choices for each filter."""
 
-    rows: list[Row]
+    rows: list[Row]  # the page's
     total: int  # tasks in the workspace, before filtering
     filters: Filters
+    matched: int  # rows on all pages
+    page: int
+    pages: int
     plans: list[str]
     agencies: list[Agency]
     people: list[Member]
@@ -203,7 +267,7 @@ def _row(standing: Standing, labels: Mapping[str, str], names: Mapping[int, str]
     task = standing.task
     return Row(
         task=task,
-        cls=standing.timeliness.value if standing.timeliness else CANCELLED,
+        cls=_cls(standing),
         days_late=standing.days_late,
         days_left=standing.days_left,
         agency=labels.get(task.lead, task.lead),
@@ -211,25 +275,33 @@ def _row(standing: Standing, labels: Mapping[str, str], names: Mapping[int, str]
     )
 
 
-_CLASS_ORDER = {c: i for i, c in enumerate((*CLASSES, CANCELLED))}
+CLASS_ORDER = {c: i for i, c in enumerate((*CLASSES, CANCELLED))}
 
 
-def _sort_key(sort: str) -> Callable[[Row], Any]:
+def _sort_key(sort: str, labels: Mapping[str, str], names: Mapping[int, str]
+              ) -> Callable[[Standing], Any]:
+    """How a column orders the tasks (ties by number); on standings, so that only the rows
+    of the page shown are made."""
     if sort == "title":
-        return lambda r: (fold(r.task.title), r.task.number)
+        return lambda s: (fold(s.task.title), s.task.number)
     if sort == "plan":
-        return lambda r: (fold(r.task.plan), r.task.number)
+        return lambda s: (fold(s.task.plan), s.task.number)
     if sort == "agency":
-        return lambda r: (fold(r.agency), r.task.number)
+        return lambda s: (fold(labels.get(s.task.lead, s.task.lead)), s.task.number)
     if sort == "responsible":
-        return lambda r: (fold(r.responsible), r.task.number)
+        return lambda s: (fold(", ".join(names[u] for u in s.task.responsible if u in names)),
+                          s.task.number)
     if sort == "deadline":
-        return lambda r: (r.task.deadline, r.task.deadline_time or dt.time.max, r.task.number)
+        return lambda s: (s.task.deadline, s.task.deadline_time or dt.time.max, s.task.number)
     if sort == "class":
-        return lambda r: (_CLASS_ORDER[r.cls], -r.days_late, r.task.number)
+        return lambda s: (CLASS_ORDER[_cls(s)], -s.days_late, s.task.number)
     if sort == "progress":
-        return lambda r: (r.task.progress, r.task.number)
-    return lambda r: r.task.number
+        return lambda s: (s.task.progress, s.task.number)
+    return lambda s: s.task.number
+
+
+def _cls(standing: Standing) -> str:
+    return standing.timeliness.value if standing.timeliness else CANCELLED
 
 
 def task_table(store: WorkspaceStore, now: dt.datetime, filters: Filters) -> Table:
@@ -244,20 +316,26 @@ def task_table(store: WorkspaceStore, now: dt.datetime, filters: Filters) -> Tab
         if (not filters.plan or t.plan == filters.plan)
         and (not filters.agency or t.lead == filters.agency or filters.agency in t.coordinators)
         and (filters.who is None or filters.who in t.responsible)
+        and (filters.meeting is None or t.meeting == filters.meeting)
     ]
     if filters.q:
         # The words /find looks for, found the way /find finds them.
         chosen = reports.search(chosen, agencies, filters.q)
-    rows = [_row(s, labels, names) for s in reports.standings(chosen, now, tz, rule)]
+    standings = reports.standings(chosen, now, tz, rule)
     counts = dict.fromkeys((*CLASSES, CANCELLED), 0)
-    for row in rows:
-        counts[row.cls] += 1
+    for standing in standings:
+        counts[_cls(standing)] += 1
     if filters.cls:
-        rows = [r for r in rows if r.cls == filters.cls]
-    rows.sort(key=_sort_key(filters.sort), reverse=filters.desc)
-    people = [m for m in store.members() if any(m.user_id in t.responsible for t in tasks)]
-    return Table(rows=rows, total=len(tasks), filters=filters, plans=reports.plans(tasks),
-                 agencies=agencies, people=people, counts=counts)
+        standings = [s for s in standings if _cls(s) == filters.cls]
+    standings.sort(key=_sort_key(filters.sort, labels, names), reverse=filters.desc)
+    pages = max((len(standings) + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+    page = min(filters.page, pages)
+    shown = standings[(page - 1) * PAGE_SIZE:page * PAGE_SIZE]
+    responsible = {uid for t in tasks for uid in t.responsible}
+    people = [m for m in store.members() if m.user_id in responsible]
+    return Table(rows=[_row(s, labels, names) for s in shown], total=len(tasks),
+                 filters=filters, matched=len(standings), page=page, pages=pages,
+                 plans=reports.plans(tasks), agencies=agencies, people=people, counts=counts)
 
 
 # -- one task -------------------------------------------------------------------------------
@@ -325,7 +403,8 @@ class AgencyLine:
     tally: Tally
     rank: int
     bar: Bar
-    rows: list[Row]  # the tasks it leads, overdue first, as the chat lists them
+    rows: list[Row]  # the tasks it leads, overdue first, as the chat lists them (a few)
+    more: int = 0  # tasks it leads beyond those
 
 
 def agency_ranking(store: WorkspaceStore, now: dt.datetime) -> list[AgencyLine]:
@@ -341,8 +420,10 @@ def agency_ranking(store: WorkspaceStore, now: dt.datetime) -> list[AgencyLine]:
     lines: list[AgencyLine] = []
     for code, tally in reports.tally_by_agency(tasks, now, tz, rule):
         agency = known.get(code) or Agency(code=code, name=code)
-        rows = [_row(s, labels, names) for s in reports.by_urgency(led[code], now, tz, rule)]
-        lines.append(AgencyLine(agency, tally, len(lines) + 1, bar(agency.label, tally), rows))
+        ordered = reports.by_urgency(led[code], now, tz, rule)
+        rows = [_row(s, labels, names) for s in ordered[:AGENCY_LIST_MAX]]
+        lines.append(AgencyLine(agency, tally, len(lines) + 1, bar(agency.label, tally), rows,
+                                max(len(ordered) - AGENCY_LIST_MAX, 0)))
     return lines
 
 
@@ -354,9 +435,10 @@ class MeetingView:
     """A meeting with its conclusions and what came of each."""
 
     meeting: Meeting
-    outcomes: list[Row]
+    outcomes: list[Row]  # the first LIST_MAX conclusions
     tally: Tally
     bar: Bar
+    more: int = 0  # conclusions beyond those
 
 
 def meeting_views(store: WorkspaceStore, now: dt.datetime) -> list[MeetingView]:
@@ -371,9 +453,10 @@ def meeting_views(store: WorkspaceStore, now: dt.datetime) -> list[MeetingView]:
         tally = reports.tally((s.task for s in standings), now, tz, rule)
         views.append(MeetingView(
             meeting=meeting,
-            outcomes=[_row(s, labels, names) for s in standings],
+            outcomes=[_row(s, labels, names) for s in standings[:LIST_MAX]],
             tally=tally,
             bar=bar(meeting.title, tally),
+            more=max(len(standings) - LIST_MAX, 0),
         ))
     return views
 
