@@ -12,6 +12,7 @@ from typing import Any, TextIO
 from bot.logs import configure_logging
 from bot.render import Renderer, plain_text
 from bot.settings import SettingError, Settings
+from store.lock import DataDirInUse
 from store.storage import CorruptDataFile
 
 EXIT_STOPPED = 0
@@ -19,6 +20,7 @@ EXIT_NO_TOKEN = 2
 EXIT_BAD_SETTING = 2
 EXIT_CORRUPT_DATA = 3
 EXIT_TOKEN_REJECTED = 4
+EXIT_DATA_IN_USE = 5
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -100,6 +102,10 @@ def main(argv: list[str] | None = None) -> int:
         tell("startup_corrupt", settings.default_lang, path=str(exc.path.absolute()),
              reason=exc.reason)
         return EXIT_CORRUPT_DATA
+    except DataDirInUse as exc:
+        tell("startup_data_in_use", settings.default_lang, path=str(exc.data_dir.absolute()),
+             pid=exc.pid)
+        return EXIT_DATA_IN_USE
 
 
 if __name__ == "__main__":

@@ -35,7 +35,6 @@ from handlers import reminders
 from handlers.application import build_application
 from handlers.delivery import Delivery
 from store.registry import Registry
-from store.reminders import ReminderStore
 from tests.fakes import Limits, LocalBotAPI, LocalRequest
 
 TZ = "Asia/Ho_Chi_Minh"
@@ -59,7 +58,7 @@ def write_burst(data_dir: Path, workspaces: int, per: int) -> list[int]:
         group = -1_000_000_000_000 - w
         groups.append(group)
         store = registry.create(group, f"Tổ {w}", lang="vi", tz=TZ, at=CREATED)
-        rs = ReminderStore(store)
+        rs = store.reminders
         rs.save_policy(replace(rs.policy(), group_daily=False, escalate_after=None))
         with store.transaction():
             store.save_agency(Agency("nghe-an", "UBND tỉnh Nghệ An", "Nghệ An", (),
@@ -71,6 +70,7 @@ def write_burst(data_dir: Path, workspaces: int, per: int) -> list[int]:
                 store.add_task(_task(0, f"Nhiệm vụ {i} của tổ {w}", DEADLINE, (user,)),
                                actor=1, at=CREATED)
                 registry.users.save(UserPrefs(user, has_private_chat=True))
+    registry.close()  # the bot's process opens the directory next
     return groups
 
 

@@ -103,6 +103,6 @@ def write_workspaces(data_dir: Path, workspaces: int, tasks: int, seed: int = 7)
         path = folder / f"{chat_id}.json"
         path.write_bytes(orjson.dumps(doc))
         # Written once more by the store itself, so the file is laid out as the bot writes it.
-        open_workspace_file(path).db.storage.touch()  # type: ignore[attr-defined]
+        open_workspace_file(path).compact()
         chat_ids.append(chat_id)
     return chat_ids

@@ -29,6 +29,7 @@ from handlers.ordering import WorkspaceOrder, workspace_keys
 from handlers.services import KEY, Services
 from store import saves
 from store.registry import Registry
+from store.storage import WriteFailed
 
 log = logging.getLogger(__name__)
 
@@ -182,11 +183,12 @@ async def _on_error(update: object, context: Any) -> None:
     lang = (prefs.lang if prefs and prefs.lang else None) or (
         store.workspace.lang if store else svc.settings.default_lang
     )
+    template = "error_saved" if saves.made() else "error"
+    if template == "error" and isinstance(context.error, WriteFailed):
+        template = "not_saved"  # the disk refused the write: no bug, and nothing was saved
     try:
         await context.bot.send_message(
-            update.effective_chat.id,
-            svc.renderer.render("error_saved" if saves.made() else "error", lang),
-            parse_mode="HTML",
+            update.effective_chat.id, svc.renderer.render(template, lang), parse_mode="HTML",
         )
     except Exception:
         log.exception("could not tell the user about the error")

@@ -64,9 +64,8 @@ App = Application[Any, Any, Any, Any, Any, Any]
 
 @dataclass
 class Engine:
-    """The reminder machinery of one Application: stores, per-workspace locks, wake-ups."""
+    """The reminder machinery of one Application: per-workspace locks, wake-ups."""
 
-    stores: dict[int, ReminderStore] = field(default_factory=dict)
     locks: dict[int, asyncio.Lock] = field(default_factory=dict)
     revisions: dict[int, int] = field(default_factory=dict)
     wakeups: dict[int, dt.datetime | None] = field(default_factory=dict)
@@ -84,14 +83,8 @@ def engine(app: App) -> Engine:
 
 
 def reminder_store(app: App, store: WorkspaceStore) -> ReminderStore:
-    """The reminder tables of a workspace, read once per Application."""
-    eng = engine(app)
-    chat_id = store.workspace.chat_id
-    found = eng.stores.get(chat_id)
-    if found is None or found.store is not store:
-        found = ReminderStore(store)
-        eng.stores[chat_id] = found
-    return found
+    """The reminder tables of a workspace."""
+    return store.reminders
 
 
 # -- scheduling -----------------------------------------------------------------------------
@@ -268,8 +261,6 @@ async def run_due(app: App, chat_id: int, *, scheduled: dt.datetime | None = Non
         sent = 0
         for reminder in due:
             sent += await _deliver(app, store, rs, reminder, now)
-        if any(r.kind is Kind.DIGEST for r in due):
-            rs.prune(now.astimezone(ZoneInfo(tz)).date())
         return sent
 
 
@@ -656,10 +647,11 @@ async def _decide_extension(update: Update, context: Ctx, scope: Scope, request_
             await query.answer(_toast(scope, "error", error=outcome.value, task=task),
                                show_alert=True)
             return
-        store.save_task(outcome, actor=scope.user_id, at=scope.now, action="task_extension")
         task = outcome
     status = ExtensionStatus.APPROVED if approve else ExtensionStatus.DECLINED
-    decided = rs.decide_extension(request_id, status, scope.user_id, scope.now)
+    # The new deadline and the closed request are one write: never one without the other.
+    decided = rs.decide_extension(request_id, status, scope.user_id, scope.now,
+                                  moved=task if approve else None)
     assert decided is not None
     reschedule(app, store.workspace.chat_id)
     await query.answer(_toast(scope, "ext_" + status.value, task=task))

@@ -4,14 +4,13 @@ the same report as PDF (which Telegram previews on a phone; the .docx it does no
 Arguments: none (since the last meeting), "all", "meeting 5" / "phiên 5", a day range
 "1/7/2024-31/7/2024", or a plan's name. Buttons: `sum:plan:<plan key>` when a plan name
 matched several, `sum:mtg:<n>` for a meeting's report (also under a meeting's card).
-Each summary's time is kept per scope in the workspace's "summaries" table, so the next one
-can say what was newly completed and newly overdue since.
+Each summary's time is kept per scope (`WorkspaceStore.summaries`), so the next one can say
+what was newly completed and newly overdue since.
 """
 
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import html
 import logging
 from typing import Any
@@ -20,7 +19,6 @@ from telegram import InputFile, Update
 from telegram.constants import ChatAction, ParseMode
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
-from tinydb import Query
 
 from bot import reports
 from bot.chart import MAX_BARS as CHART_BARS
@@ -34,13 +32,12 @@ from bot.report_pdf import build_pdf
 from bot.summary import Kind, Period, Request, RequestError, Summary, parse_request, period_for
 from bot.summary import summarize as compute
 from handlers.common import Ctx, Scope, buttons, command_args, render, reply, require, resolve, send
-from store.workspace import WorkspaceStore
+from store.storage import WriteFailed
 
 log = logging.getLogger(__name__)
 
 PREFIX = "sum"
 PICK_MAX = 8  # plans or meetings offered as buttons
-_TABLE = "summaries"  # one document per scope: when its last summary was made
 
 
 def _scope_key(period: Period) -> str:
@@ -53,22 +50,6 @@ def _scope_key(period: Period) -> str:
         return f"range:{period.start}:{period.end}"
     # "Since the last meeting" and "everything" describe the same tasks.
     return "all"
-
-
-def _previous(store: WorkspaceStore, key: str) -> dt.datetime | None:
-    doc = store.table(_TABLE).get(Query().scope == key)
-    if not isinstance(doc, dict):
-        return None
-    try:
-        return dt.datetime.fromisoformat(doc["at"])
-    except (KeyError, TypeError, ValueError):
-        return None
-
-
-def _remember(store: WorkspaceStore, key: str, summary: Summary, user_id: int) -> None:
-    store.table(_TABLE).upsert(
-        {"scope": key, "at": summary.made_at.isoformat(), "by": user_id}, Query().scope == key,
-    )
 
 
 def _pairs(text: str) -> dict[str, str]:
@@ -151,14 +132,19 @@ async def deliver(update: Update, context: Ctx, scope: Scope, request: Request,
     key = _scope_key(period)
     result = compute(
         store.tasks(), period=period, now=scope.now, tz=scope.tz, agencies=store.agencies(),
-        members=store.members(), previous_summary=_previous(store, key), rule=scope.rule,
+        members=store.members(), previous_summary=store.summaries.last(key), rule=scope.rule,
         indicators=summary_rankings(store.indicators.all(), store.indicators.index(),
                                     store.agencies()),
     )
     await send(context, scope.chat_id, render(scope, "summary_message", summary=result))
     if not result.empty or result.indicators:  # a group may follow indicators only
         await _send_files(context, scope, result)
-    _remember(store, key, result, scope.user_id)
+    try:
+        store.summaries.remember(key, result.made_at, scope.user_id)
+    except WriteFailed:
+        # The chair has the summary; only the next one's "since" is older. Telling him that
+        # nothing was saved would have him ask for the same summary again.
+        log.exception("could not remember the summary of %s", key)
 
 
 async def _uploading(context: Ctx, chat_id: int) -> None:

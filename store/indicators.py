@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from tinydb import TinyDB
 from tinydb.table import Document
 
 from bot.indicators import (
@@ -25,6 +26,7 @@ from bot.indicators import (
     ValueIndex,
 )
 from bot.periods import Frequency, ReportPeriod, Unit
+from store.documents import put
 
 if TYPE_CHECKING:
     from store.workspace import WorkspaceStore
@@ -116,9 +118,9 @@ _Key = tuple[int, str, ReportPeriod]
 class IndicatorStore:
     """The indicator tables of one workspace, as domain objects kept in memory."""
 
-    def __init__(self, store: WorkspaceStore) -> None:
+    def __init__(self, store: WorkspaceStore, db: TinyDB) -> None:
         self.store = store
-        db = store.db
+        self._db = db
         self._indicators = {
             d["number"]: indicator_from_doc(d) for d in db.table(INDICATORS)
         }
@@ -165,11 +167,8 @@ class IndicatorStore:
         old = self._indicators.get(numbered.number)
         before = indicator_to_doc(old) if old else None
         after = indicator_to_doc(numbered)
-        table = self.store.db.table(INDICATORS)
         with self.store.transaction():
-            if table.contains(doc_id=numbered.number):
-                table.remove(doc_ids=[numbered.number])
-            table.insert(Document(after, doc_id=numbered.number))
+            put(self._db.table(INDICATORS), numbered.number, after)
             # The audit keeps only changed fields: the action names which indicator it was.
             self.store.record(actor, at, f"indicator:{numbered.number}", before=before,
                               after=after)
@@ -184,7 +183,7 @@ class IndicatorStore:
         A value equal to the stored one is left alone (and comes back as its own replaced
         value); a different one replaces it and keeps it in its history.
         """
-        table = self.store.db.table(VALUES)
+        table = self._db.table(VALUES)
         results: list[tuple[IndicatorValue, IndicatorValue | None]] = []
         kept: list[IndicatorValue] = []
         with self.store.transaction():
@@ -202,8 +201,7 @@ class IndicatorStore:
                 if doc_id is None:
                     doc_id = table.insert(doc)
                 else:
-                    table.remove(doc_ids=[doc_id])
-                    table.insert(Document(doc, doc_id=doc_id))
+                    put(table, doc_id, doc)
                 self._doc_ids[key] = doc_id
                 self.store.record(
                     actor, at, f"indicator_value:{entry.indicator}:{entry.agency}:"

@@ -7,11 +7,12 @@ import datetime as dt
 from pathlib import Path
 
 from tinydb import TinyDB
-from tinydb.table import Document
 
 from bot.model import UserPrefs, Workspace
 from store import codec
-from store.storage import DurableStorage, MemoryStorage
+from store.documents import put
+from store.lock import DataDirLock
+from store.storage import BatchStorage, DurableStorage, MemoryStorage
 from store.workspace import WorkspaceStore, open_workspace_file
 
 
@@ -26,18 +27,28 @@ class UserStore:
     """Per-user preferences: language override, private chat, chosen workspace."""
 
     def __init__(self, db: TinyDB) -> None:
-        self.db = db
-        self._prefs = {d["user_id"]: codec.prefs_from_doc(d) for d in db.table("users")}
+        storage = db.storage
+        assert isinstance(storage, BatchStorage)
+        self._db = db
+        self._storage = storage
+        self._load()
+
+    def _load(self) -> None:
+        self._prefs = {d["user_id"]: codec.prefs_from_doc(d) for d in self._db.table("users")}
 
     def get(self, user_id: int) -> UserPrefs:
         return self._prefs.get(user_id) or UserPrefs(user_id=user_id)
 
     def save(self, prefs: UserPrefs) -> None:
-        table = self.db.table("users")
-        doc = codec.prefs_to_doc(prefs)
-        if table.contains(doc_id=prefs.user_id):
-            table.remove(doc_ids=[prefs.user_id])
-        table.insert(Document(doc, doc_id=prefs.user_id))
+        """Replace a user's preferences: one write, on disk before this returns."""
+        try:
+            with self._storage.batch():
+                put(self._db.table("users"), prefs.user_id, codec.prefs_to_doc(prefs))
+        except BaseException:
+            if self._storage.unreadable is None:  # the storage reloaded the file: so do we
+                self._db._tables.clear()  # TinyDB caches tables and their queries
+                self._load()
+            raise
         self._prefs[prefs.user_id] = prefs
 
     def mark_blocked(self, chat_id: int) -> None:
@@ -56,12 +67,24 @@ class Registry:
     """
 
     def __init__(self, data_dir: Path | None) -> None:
+        """Open `data_dir` (None: everything in memory); DataDirInUse if another process has
+        it open, CorruptDataFile if a file in it cannot be read."""
         self.data_dir = data_dir
         self._workspaces: dict[int, WorkspaceStore] = {}
+        self._lock: DataDirLock | None = None
         if data_dir is None:
             self.users = UserStore(TinyDB(storage=MemoryStorage))
             return
         (data_dir / "workspaces").mkdir(parents=True, exist_ok=True)
+        # Before anything else: the temp files below may be another writer's, mid-write.
+        self._lock = DataDirLock(data_dir)
+        try:
+            self._open(data_dir)
+        except BaseException:
+            self.close()
+            raise
+
+    def _open(self, data_dir: Path) -> None:
         _remove_stale_temp_files(data_dir)
         self.users = UserStore(TinyDB(data_dir / "users.json", storage=DurableStorage))
         # Every file is opened now, so a corrupt one stops the bot at start-up, by name.
@@ -94,6 +117,12 @@ class Registry:
             store.save_workspace(workspace, actor=actor, at=at)
         self._workspaces[chat_id] = store
         return store
+
+    def close(self) -> None:
+        """Let another process open the data directory (the end of the process does too)."""
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
 
     def workspaces_of(self, user_id: int) -> list[WorkspaceStore]:
         """The workspaces where `user_id` is a member, by title."""

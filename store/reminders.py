@@ -3,15 +3,18 @@
 They live in the workspace's own TinyDB file, beside its tasks, so that a reminder's log entry
 and the task it is about share one durable file. Every write is one
 :meth:`WorkspaceStore.transaction`: the log entry is on disk before the next message goes.
+Reached as :attr:`WorkspaceStore.reminders`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from tinydb.table import Document
+from tinydb import TinyDB
+from tinydb.table import Document, Table
 
+from bot.model import Task
 from bot.reminders import (
     DeliveryFailure,
     ExtensionRequest,
@@ -20,7 +23,10 @@ from bot.reminders import (
     ReminderPolicy,
     Snooze,
 )
-from store.workspace import WorkspaceStore
+from store.documents import put
+
+if TYPE_CHECKING:
+    from store.workspace import WorkspaceStore
 
 Doc = dict[str, Any]
 
@@ -29,7 +35,9 @@ LOG = "reminder_log"
 SNOOZES = "reminder_snoozes"
 FAILURES = "reminder_failures"
 EXTENSIONS = "reminder_extensions"
-LOG_KEPT_DAYS = 40  # the plan looks back a week at most (the cap); the rest is history
+# How long the sent log and the failures are kept: the plan looks back a week at most (the
+# cap), the digest a week; the rest is history, and the file must not grow with time alone.
+KEPT_DAYS = 60
 DONE = 0  # the "chat" of the entry saying every recipient of a key was handled
 
 
@@ -103,25 +111,39 @@ def _extension_from_doc(doc: Document) -> ExtensionRequest:
 
 
 class ReminderStore:
-    """The reminder tables of one workspace, read once and kept in memory like its tasks."""
+    """The reminder tables of one workspace, read once and kept in memory like its tasks.
 
-    def __init__(self, store: WorkspaceStore) -> None:
-        self.store = store
+    The sent log and the failure list are kept for :data:`KEPT_DAYS`: every write that adds
+    to them also drops what is older, so a workspace's file does not grow with time alone
+    (whatever the digest settings, which once decided when the log was pruned).
+    """
+
+    def __init__(self, store: WorkspaceStore, db: TinyDB) -> None:
+        self._store = store
+        self._log = db.table(LOG)
+        self._settings = db.table(SETTINGS)
+        self._snooze_table = db.table(SNOOZES)
+        self._failures = db.table(FAILURES)
+        self._extensions = db.table(EXTENSIONS)
         self._delivered: dict[ReminderKey, set[int]] = {}
         self._done: set[ReminderKey] = set()
-        for doc in store.table(LOG):
+        for doc in self._log:
             key = ReminderKey.parse(doc["key"])
             if doc.get("chat", DONE) == DONE:
                 self._done.add(key)
             else:
                 self._delivered.setdefault(key, set()).add(doc["chat"])
-        settings = store.table(SETTINGS).get(doc_id=1)
+        # No entry is older than this day: pruning needs no scan until it is a day too old.
+        days = [k.day for k in (*self._done, *self._delivered)]
+        days += [dt.datetime.fromisoformat(d["at"]).date() for d in self._failures]
+        self._oldest: dt.date | None = min(days, default=None)
+        settings = self._settings.get(doc_id=1)
         self._policy = policy_from_doc(settings) if isinstance(settings, dict) else \
             ReminderPolicy()
         self._snoozes = {
             d["task"]: Snooze(d["task"], dt.date.fromisoformat(d["until"]), d.get("by", 0),
                               dt.datetime.fromisoformat(d["at"]))
-            for d in store.table(SNOOZES)
+            for d in self._snooze_table
         }
 
     # -- policy ---------------------------------------------------------------------------
@@ -131,13 +153,12 @@ class ReminderStore:
 
     def save_policy(self, policy: ReminderPolicy, *, actor: int = 0,
                     at: dt.datetime | None = None) -> None:
-        table = self.store.table(SETTINGS)
         before = policy_to_doc(self.policy())
         after = policy_to_doc(policy)
-        with self.store.transaction():
-            table.upsert(Document(after, doc_id=1))
+        with self._store.transaction():
+            put(self._settings, 1, after)
             if at is not None:
-                self.store.record(actor, at, "reminder_settings", before=before, after=after)
+                self._store.record(actor, at, "reminder_settings", before=before, after=after)
         self._policy = policy
 
     # -- the sent log ---------------------------------------------------------------------
@@ -154,28 +175,54 @@ class ReminderStore:
                  message_id: int | None = None) -> None:
         """Record that `key` reached `chat_id`; on disk before this returns."""
         doc = {"key": str(key), "chat": chat_id, "at": at.isoformat(), "message": message_id}
-        with self.store.transaction():
-            self.store.table(LOG).insert(doc)
+        self._add(self._log, doc, key.day, at)
         self._delivered.setdefault(key, set()).add(chat_id)
 
     def log_done(self, key: ReminderKey, at: dt.datetime) -> None:
         """Record that every recipient of `key` was handled: the plan will not offer it again."""
-        with self.store.transaction():
-            self.store.table(LOG).insert({"key": str(key), "chat": DONE, "at": at.isoformat()})
+        self._add(self._log, {"key": str(key), "chat": DONE, "at": at.isoformat()}, key.day, at)
         self._done.add(key)
 
     def prune(self, today: dt.date) -> int:
-        """Forget log entries older than LOG_KEPT_DAYS; how many were removed."""
-        limit = today - dt.timedelta(days=LOG_KEPT_DAYS)
-        table = self.store.table(LOG)
-        old = [d.doc_id for d in table if ReminderKey.parse(d["key"]).day < limit]
-        if not old:
+        """Forget sent-log entries and failures older than KEPT_DAYS; how many were removed."""
+        with self._store.transaction():
+            removed = self._remove_old(today)
+        self._forget_old(today)
+        return removed
+
+    def _add(self, table: Table, doc: Doc, day: dt.date, at: dt.datetime) -> None:
+        """Insert `doc` (of `day`) into the log or the failure list and drop what is too old,
+        in one write."""
+        # Lowered first: too low only costs a scan, should the write fail.
+        self._oldest = day if self._oldest is None else min(self._oldest, day)
+        with self._store.transaction():
+            table.insert(doc)
+            self._remove_old(at.date())
+        self._forget_old(at.date())
+
+    def _remove_old(self, today: dt.date) -> int:
+        limit = today - dt.timedelta(days=KEPT_DAYS)
+        if self._oldest is None or self._oldest >= limit:
             return 0
-        with self.store.transaction():
-            table.remove(doc_ids=old)
+        old_log = [d.doc_id for d in self._log if ReminderKey.parse(d["key"]).day < limit]
+        old_failures = [
+            d.doc_id for d in self._failures
+            if dt.datetime.fromisoformat(d["at"]).date() < limit
+        ]
+        if old_log:
+            self._log.remove(doc_ids=old_log)
+        if old_failures:
+            self._failures.remove(doc_ids=old_failures)
+        return len(old_log) + len(old_failures)
+
+    def _forget_old(self, today: dt.date) -> None:
+        """What the log no longer holds (as written) is forgotten in memory too."""
+        limit = today - dt.timedelta(days=KEPT_DAYS)
+        if self._oldest is None or self._oldest >= limit:
+            return
+        self._oldest = limit
         self._done = {k for k in self._done if k.day >= limit}
         self._delivered = {k: v for k, v in self._delivered.items() if k.day >= limit}
-        return len(old)
 
     # -- snoozes --------------------------------------------------------------------------
 
@@ -186,8 +233,8 @@ class ReminderStore:
         """Silence a task until `snooze.until`; a later snooze of the same task replaces it."""
         doc = {"task": snooze.task, "until": snooze.until.isoformat(), "by": snooze.by,
                "at": snooze.at.isoformat()}
-        with self.store.transaction():
-            self.store.table(SNOOZES).upsert(Document(doc, doc_id=snooze.task))
+        with self._store.transaction():
+            put(self._snooze_table, snooze.task, doc)
         self._snoozes[snooze.task] = snooze
 
     # -- failures -------------------------------------------------------------------------
@@ -195,21 +242,19 @@ class ReminderStore:
     def log_failure(self, failure: DeliveryFailure) -> None:
         doc = {"key": str(failure.key), "chat": failure.chat_id, "reason": failure.reason,
                "at": failure.at.isoformat(), "user": failure.user_id, "reported": False}
-        with self.store.transaction():
-            self.store.table(FAILURES).insert(doc)
+        self._add(self._failures, doc, failure.at.date(), failure.at)
 
     def unreported_failures(self) -> list[DeliveryFailure]:
         """Failures the digest has not shown yet, oldest first."""
-        docs = [d for d in self.store.table(FAILURES) if not d.get("reported")]
+        docs = [d for d in self._failures if not d.get("reported")]
         return sorted((_failure_from_doc(d) for d in docs), key=lambda f: f.at)
 
     def mark_reported(self) -> None:
         """The digest showed every failure so far."""
-        table = self.store.table(FAILURES)
-        ids = [d.doc_id for d in table if not d.get("reported")]
+        ids = [d.doc_id for d in self._failures if not d.get("reported")]
         if ids:
-            with self.store.transaction():
-                table.update({"reported": True}, doc_ids=ids)
+            with self._store.transaction():
+                self._failures.update({"reported": True}, doc_ids=ids)
 
     # -- extension requests ---------------------------------------------------------------
 
@@ -217,34 +262,38 @@ class ReminderStore:
                           at: dt.datetime) -> ExtensionRequest:
         doc = {"task": task, "requested_by": requested_by, "old_deadline": old.isoformat(),
                "new_deadline": new.isoformat(), "at": at.isoformat(), "status": "pending"}
-        table = self.store.table(EXTENSIONS)
-        with self.store.transaction():
-            doc_id = table.insert(doc)
-            self.store.record(requested_by, at, "extension_requested", task=task, after=doc)
+        with self._store.transaction():
+            doc_id = self._extensions.insert(doc)
+            self._store.record(requested_by, at, "extension_requested", task=task, after=doc)
         found = self.extension(doc_id)
         assert found is not None
         return found
 
     def extension(self, request_id: int) -> ExtensionRequest | None:
-        doc = self.store.table(EXTENSIONS).get(doc_id=request_id)
+        doc = self._extensions.get(doc_id=request_id)
         return _extension_from_doc(doc) if isinstance(doc, Document) else None
 
     def extensions(self, task: int | None = None) -> list[ExtensionRequest]:
-        docs = self.store.table(EXTENSIONS).all()
+        docs = self._extensions.all()
         found = [_extension_from_doc(d) for d in docs if task is None or d["task"] == task]
         return sorted(found, key=lambda e: e.id)
 
     def decide_extension(self, request_id: int, status: ExtensionStatus, by: int,
-                         at: dt.datetime) -> ExtensionRequest | None:
-        """Record a decision on a pending request; None when it is unknown or already decided."""
+                         at: dt.datetime, *, moved: Task | None = None
+                         ) -> ExtensionRequest | None:
+        """Record a decision on a pending request; None when it is unknown or already decided.
+
+        `moved` is the task with its new deadline, when the request is approved: it is saved
+        in the same write as the decision, so neither is ever on disk without the other.
+        """
         current = self.extension(request_id)
         if current is None or current.status is not ExtensionStatus.PENDING:
             return None
-        table = self.store.table(EXTENSIONS)
-        with self.store.transaction():
-            table.update({"status": status.value, "decided_by": by,
-                          "decided_at": at.isoformat()}, doc_ids=[request_id])
-            self.store.record(by, at, f"extension_{status.value}", task=current.task,
-                              before={"status": "pending"}, after={"status": status.value})
+        with self._store.transaction():
+            if moved is not None:
+                self._store.save_task(moved, actor=by, at=at, action="task_extension")
+            self._extensions.update({"status": status.value, "decided_by": by,
+                                     "decided_at": at.isoformat()}, doc_ids=[request_id])
+            self._store.record(by, at, f"extension_{status.value}", task=current.task,
+                               before={"status": "pending"}, after={"status": status.value})
         return self.extension(request_id)
-

@@ -1,4 +1,4 @@
-"""A TinyDB storage that keeps data in memory and replaces its file atomically on each write."""
+"""TinyDB storages that keep data in memory and replace their file atomically once per batch."""
 
 from __future__ import annotations
 
@@ -13,6 +13,17 @@ from typing import Any
 
 import orjson
 from tinydb.storages import Storage
+
+
+class WriteFailed(Exception):
+    """A write did not reach the disk (disk full, I/O error, no permission, or a file changed
+    behind this process's back); memory was reloaded from what the file holds (if it can no
+    longer be read, memory is left as it was and no write is tried)."""
+
+    def __init__(self, path: Path, reason: str) -> None:
+        super().__init__(f"could not write {path} ({reason})")
+        self.path = path
+        self.reason = reason
 
 
 class CorruptDataFile(Exception):
@@ -174,70 +185,172 @@ def _member(doc_id: int, text: bytes) -> bytes:
     return b'"%d":%b,' % (doc_id, text)
 
 
-class _DetachableMixin:
-    """Lets a store keep one table as its own objects instead of TinyDB's raw documents.
+class BatchStorage(Storage):
+    """What the file and the memory storages share: transactions, detached tables, the log.
 
-    A workspace's tasks are most of its memory; holding them twice (raw documents for
-    TinyDB, dataclasses for the bot) doubled it. A detached table is taken out of the raw
-    data once, kept by its owner, and put back into the file by `provider` on every write,
-    as ready JSON text (the owner keeps each document's text, so a write serialises only
-    what changed).
+    Detached tables: a workspace's tasks are most of its memory; holding them twice (raw
+    documents for TinyDB, dataclasses for the bot) doubled it. A detached table is taken out
+    of the raw data once, kept by its owner, and put back into the file by `provider` on every
+    write, as ready JSON text (the owner keeps each document's text, so a write serialises
+    only what changed).
+
+    The log table: an audit trail only grows and is read rarely; kept in memory it would soon
+    outweigh everything else. It is written last in the file, so its body is copied from the
+    old file to the new one, and only the entries added since the last write are in memory.
+
+    Every write happens inside :meth:`batch`: its writes reach the medium in one replace when
+    the outermost batch ends, and any failure (in the batch or in the replace) reloads the
+    last written state, so memory never claims what the medium does not hold.
     """
 
-    _data: dict[str, Any] | None
-    _providers: dict[str, TableProvider]
-    # The log table (see open_log): its name, the entries added since the last write (as
-    # `"id":{...}` members), and the id the next entry gets.
-    _log_name: str | None = None
-    _log_pending: list[bytes]
-    _log_next: int = 1
-    _log_crc: int = 0  # CRC-32 of the log's body as written (0: empty)
+    path: Path
 
-    def write(self, data: dict[str, Any]) -> None:
+    def __init__(self, log: str | None) -> None:
+        """`log` names the table kept as an append-only log, if any."""
+        self._log_table = log
+        self._providers: dict[str, TableProvider] = {}
+        self._depth = 0
+        self._dirty = False
+        self._inner_failed = False
+        self._unreadable: CorruptDataFile | None = None
+        self._data: dict[str, Any] | None = None
+        # The log: its body's span in the medium and its CRC-32 as last written, the entries
+        # added since (as `"id":{...}` members), and the id the next entry gets.
+        self._log_span: tuple[int, int] | None = None
+        self._log_crc = 0
+        self._log_pending: list[bytes] = []
+        self._log_next = 1
+        self._load_medium()
+
+    # -- the medium: a file, or bytes in memory ------------------------------------------------
+
+    def _read_all(self) -> bytes | None:
+        """The medium's whole content; None when there is none yet."""
         raise NotImplementedError
 
-    # -- the log table --------------------------------------------------------------------
+    def _read_span(self, start: int, length: int) -> bytes:
+        raise NotImplementedError
 
-    def open_log(self, name: str, docs: dict[str, Any]) -> None:
-        """Make table `name` an append-only log whose written entries stay in the file.
+    def _replace(self, payload: bytes) -> None:
+        """Make `payload` the medium's content, all at once (OSError when it fails)."""
+        raise NotImplementedError
 
-        An audit trail only grows and is read rarely; kept in memory it would soon outweigh
-        everything else. `docs` are its documents as loaded (from :meth:`take`). The log is
-        written last in the file, so its body can be copied from the old file to the new.
+    # -- TinyDB's storage interface ----------------------------------------------------------
+
+    def read(self) -> dict[str, Any] | None:
+        return self._data
+
+    def write(self, data: dict[str, Any]) -> None:
+        if not self._depth:
+            # A write on its own could not be rolled back with its owner's objects: that is
+            # how a failed write once emptied a workspace's audit trail. Owners use batch().
+            raise RuntimeError(f"a write to {self.path} outside a transaction")
+        self._data = data
+        self._dirty = True
+
+    def close(self) -> None:
+        pass
+
+    # -- transactions --------------------------------------------------------------------------
+
+    @property
+    def in_batch(self) -> bool:
+        return self._depth > 0
+
+    @property
+    def unreadable(self) -> CorruptDataFile | None:
+        """Why the medium could not be read again after a failure (then nothing is written)."""
+        return self._unreadable
+
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[None]:
+        """Writes inside reach the medium in one replace when the outermost batch ends.
+
+        On any failure, inside or in the replace, memory is reloaded from the medium and the
+        error goes on (WriteFailed when the replace failed, or when the medium can no longer
+        be read: then no write is tried until it can be read again).
         """
-        self._log_name = name
-        self._log_next = max((int(k) for k in docs), default=0) + 1
-        self._log_pending = []
-        if not self._find_log_on_disk(name, docs) and docs:
-            # Not yet in the layout this class writes: kept in memory until the next write.
-            self._log_pending = [
-                b'"%d":%b' % (int(k), orjson.dumps(docs[k])) for k in sorted(docs, key=int)
-            ]
+        if not self._depth and self._unreadable is not None:
+            self._reload_or_refuse()  # before the body: a refused write changes no memory
+        self._depth += 1
+        try:
+            yield
+            if self._depth == 1:
+                if self._inner_failed:
+                    raise RuntimeError("an inner transaction failed and its error was caught")
+                if self._dirty:
+                    self._flush()
+        except BaseException:
+            if self._depth == 1:
+                self._reload_or_refuse()
+            else:
+                self._inner_failed = True
+            raise
+        finally:
+            self._depth -= 1
+            if not self._depth:
+                self._dirty = self._inner_failed = False
 
-    def append_log(self, text: bytes) -> int:
-        """Add an entry (a JSON object) to the log; its id. Written with the next write."""
-        entry_id = self._log_next
-        self._log_pending.append(b'"%d":%b' % (entry_id, text))
-        self._log_next += 1
-        self.touch()
-        return entry_id
+    def _reload_or_refuse(self) -> None:
+        try:
+            self.reload()
+        except CorruptDataFile as exc:
+            raise WriteFailed(self.path, f"the file can no longer be read: {exc.reason}"
+                              ) from exc
 
-    def log_entries(self) -> dict[str, Any]:
-        """Every entry of the log by id, read from the file and memory."""
-        parts = [p for p in (self._log_written(), *self._log_pending) if p]
-        entries: dict[str, Any] = orjson.loads(b"{" + b",".join(parts) + b"}")
-        return entries
+    def reload(self) -> None:
+        """Forget what memory holds and take the last written state again.
 
-    def _find_log_on_disk(self, name: str, docs: dict[str, Any]) -> bool:
-        """Whether the log's written body was found in the file (then `docs` is empty)."""
-        return False
+        If the medium cannot be read any more, memory is left as it is and every later write
+        is refused: a file that cannot be read is reported, never overwritten.
+        """
+        try:
+            self._load_medium()
+        except CorruptDataFile as exc:
+            self._unreadable = exc
+            raise
+        except OSError as exc:
+            self._unreadable = CorruptDataFile(self.path, f"could not be read again: {exc}")
+            raise self._unreadable from exc
 
-    def _log_written(self) -> bytes:
-        """The body of the log as last written (`"1":{...},"2":{...}`)."""
-        return b""
+    def _load_medium(self) -> None:
+        raw = self._read_all()
+        span: tuple[int, int] | None = None
+        crc, pending, next_id = 0, [], 1
+        if raw is None:
+            data = None
+        else:
+            split = _split_log(raw, self._log_table) if self._log_table else None
+            if split is None:
+                data = _parse(self.path, raw)
+                data.pop(LOG_META, None)
+                if self._log_table is not None:
+                    # Not yet in the layout written here: kept in memory until the next write.
+                    docs = data.pop(self._log_table, None) or {}
+                    next_id = max((int(k) for k in docs), default=0) + 1
+                    pending = [b'"%d":%b' % (int(k), orjson.dumps(docs[k]))
+                               for k in sorted(docs, key=int)]
+            else:
+                data, span, next_id, crc = split
+        # Read whole before anything changes: a file that fails to parse leaves memory as it was.
+        self._data = data
+        self._log_span, self._log_crc = span, crc
+        self._log_pending, self._log_next = pending, next_id
+        self._unreadable = None
 
-    def _log_flushed(self, span: tuple[int, int]) -> None:
-        """The payload holding the pending entries is on disk; its log body is at `span`."""
+    def _flush(self) -> None:
+        payload, span = self._payload_and_log_span()
+        try:
+            self._replace(payload)
+        except OSError as exc:
+            raise WriteFailed(self.path, os.strerror(exc.errno) if exc.errno else str(exc)
+                              ) from exc
+        if span is not None:
+            start, length, self._log_crc = span
+            self._log_span = (start, length)
+            self._log_pending = []
+
+    # -- detached tables -----------------------------------------------------------------------
 
     def take(self, name: str) -> dict[str, Any]:
         """Remove table `name` from the raw data and return its documents."""
@@ -250,37 +363,65 @@ class _DetachableMixin:
         self._providers[name] = provider
 
     def touch(self) -> None:
-        """A detached table changed: write, or mark the running batch dirty."""
+        """A detached table or the log changed: the running batch has something to write."""
         self.write(self._data or {})
 
-    def reload(self) -> None:
-        """Forget what memory holds and take the last written state again."""
-        raise NotImplementedError
+    # -- the log table -------------------------------------------------------------------------
 
-    def _payload(self) -> bytes:
-        payload, _ = self._payload_and_log_span()
-        return payload
+    def append_log(self, text: bytes) -> int:
+        """Add an entry (a JSON object) to the log; its id. Written with the batch."""
+        entry_id = self._log_next
+        self._log_pending.append(b'"%d":%b' % (entry_id, text))
+        self._log_next += 1
+        self.touch()
+        return entry_id
+
+    def log_entries(self) -> dict[str, Any]:
+        """Every entry of the log by id, read from the medium and memory."""
+        parts = [p for p in (self._log_written(), *self._log_pending) if p]
+        entries: dict[str, Any] = orjson.loads(b"{" + b",".join(parts) + b"}")
+        return entries
+
+    def _log_written(self) -> bytes:
+        """The body of the log as last written (`"1":{...},"2":{...}`), checked against its
+        CRC-32: a body changed behind this process's back is never spliced into a new file."""
+        if self._log_span is None:
+            return b""
+        start, length = self._log_span
+        body = self._read_span(start, length)
+        if len(body) != length or zlib.crc32(body) != self._log_crc:
+            raise CorruptDataFile(
+                self.path, "its audit trail is not the one this process wrote (another "
+                "program changed the file?)",
+            )
+        return body
+
+    # -- the payload -------------------------------------------------------------------------
 
     def _payload_and_log_span(self) -> tuple[bytes, tuple[int, int, int] | None]:
-        """The file's contents, and the log's body in them: (offset, length, CRC-32)."""
-        if self._log_name is None:
+        """The medium's new content, and the log's body in it: (offset, length, CRC-32)."""
+        if self._log_table is None:
             return self._tables_payload(None), None
-        old = self._log_written()
+        try:
+            old = self._log_written()
+        except CorruptDataFile as exc:
+            raise WriteFailed(self.path, exc.reason) from exc
         new = b",".join(self._log_pending)
         added = (b"," if old and new else b"") + new
         # The body's checksum, carried on from the part already written, lets the next start
         # trust the body without parsing it again (see _split_log).
         crc = zlib.crc32(added, self._log_crc)
         length = len(old) + len(added)
-        meta = {"table": self._log_name, "length": length, "crc32": crc, "next": self._log_next}
+        meta = {"table": self._log_table, "length": length, "crc32": crc,
+                "next": self._log_next}
         head = self._tables_payload(meta)
-        prefix = b"".join((head[:-1], b",", orjson.dumps(self._log_name), b":{"))
+        prefix = b"".join((head[:-1], b",", orjson.dumps(self._log_table), b":{"))
         return b"".join((prefix, old, added, b"}}")), (len(prefix), length, crc)
 
     def _tables_payload(self, log_meta: dict[str, Any] | None) -> bytes:
         skip = set(self._providers)
-        if self._log_name is not None:
-            skip.add(self._log_name)
+        if self._log_table is not None:
+            skip.add(self._log_table)
         tables = {k: v for k, v in (self._data or {}).items() if k not in skip}
         if log_meta is not None:
             tables[LOG_META] = log_meta
@@ -298,128 +439,45 @@ class _DetachableMixin:
         return b"".join(parts)
 
 
-class DurableStorage(_DetachableMixin, Storage):
-    """TinyDB storage: reads once, then serves memory; every write is an fsync'd atomic replace.
-
-    TinyDB's JSONStorage re-reads and rewrites the whole file on every call; this one reads it
-    once and, inside :meth:`batch`, folds several table writes into one file replace, so that
-    a task change and its audit entry reach the disk together or not at all.
-    """
+class DurableStorage(BatchStorage):
+    """TinyDB storage: reads its file once, then serves memory; each batch of writes is one
+    fsync'd atomic replace, so that a task change and its audit entry reach the disk together
+    or not at all."""
 
     def __init__(self, path: str | Path, log: str | None = None, **_: Any) -> None:
-        """`log` names the table that :meth:`open_log` will make a log, if any: reading the
-        file can then leave that table's body where it is."""
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._providers = {}
-        self._depth = 0
-        self._dirty = False
-        self._log_table = log
-        self._data: dict[str, Any] | None = None
-        self._log_found: tuple[tuple[int, int], int] | None = None  # (body span, next id)
-        self._log_span: tuple[int, int] | None = None  # the log's body in the file
-        self.reload()
+        super().__init__(log)
 
-    def read(self) -> dict[str, Any] | None:
-        return self._data
-
-    def write(self, data: dict[str, Any]) -> None:
-        self._data = data
-        if self._depth:
-            self._dirty = True
-        else:
-            self._flush()
-
-    @contextlib.contextmanager
-    def batch(self) -> Iterator[None]:
-        """Defer writes until the outermost batch ends; on error, roll back to what is on disk."""
-        self._depth += 1
+    def _read_all(self) -> bytes | None:
         try:
-            yield
-        except BaseException:
-            self._depth -= 1
-            if self._depth == 0 and self._dirty:
-                self._dirty = False
-                self.reload()
-            raise
-        self._depth -= 1
-        if self._depth == 0 and self._dirty:
-            self._dirty = False
-            self._flush()
-
-    def reload(self) -> None:
-        self._log_span = None
-        self._log_name = None  # the owner opens it again from the reloaded data
-        self._log_found = None
-        self._log_crc = 0
-        try:
-            raw = self.path.read_bytes()
+            return self.path.read_bytes()
         except FileNotFoundError:
-            self._data = None
-            return
-        split = _split_log(raw, self._log_table) if self._log_table else None
-        if split is None:
-            self._data = _parse(self.path, raw)
-            self._data.pop(LOG_META, None)
-        else:
-            self._data, span, next_id, self._log_crc = split
-            self._log_found = (span, next_id)
+            return None
 
-    def _find_log_on_disk(self, name: str, docs: dict[str, Any]) -> bool:
-        if self._log_found is None or name != self._log_table or docs:
-            return False
-        self._log_span, self._log_next = self._log_found
-        return True
-
-    def _log_written(self) -> bytes:
-        if self._log_span is None:
-            return b""
-        start, length = self._log_span
+    def _read_span(self, start: int, length: int) -> bytes:
         with self.path.open("rb") as handle:
             handle.seek(start)
             return handle.read(length)
 
-    def _flush(self) -> None:
-        assert self._data is not None
-        try:
-            payload, span = self._payload_and_log_span()
-            atomic_write(self.path, payload)
-        except BaseException:
-            # Memory must not claim what the disk does not hold.
-            self.reload()
-            raise
-        if span is not None:
-            start, length, self._log_crc = span
-            self._log_span = (start, length)
-            self._log_pending = []
-
-    def close(self) -> None:
-        pass
+    def _replace(self, payload: bytes) -> None:
+        atomic_write(self.path, payload)
 
 
-class MemoryStorage(_DetachableMixin, Storage):
-    """In-memory storage with the same batch interface; for unit tests."""
+class MemoryStorage(BatchStorage):
+    """The same storage on bytes in memory, for unit tests and the file-less registry."""
 
-    def __init__(self) -> None:
-        self._data: dict[str, Any] | None = None
-        self._providers = {}
-        self._snapshot = b"null"
-        self._log_pending = []
+    def __init__(self, log: str | None = None, **_: Any) -> None:
+        self.path = Path(":memory:")
+        self._content: bytes | None = None
+        super().__init__(log)
 
-    def read(self) -> dict[str, Any] | None:
-        return self._data
+    def _read_all(self) -> bytes | None:
+        return self._content
 
-    def write(self, data: dict[str, Any]) -> None:
-        self._data = data
-        # What a file would hold, so that reload() can roll back like DurableStorage does.
-        self._snapshot = self._payload()
+    def _read_span(self, start: int, length: int) -> bytes:
+        assert self._content is not None
+        return self._content[start:start + length]
 
-    def reload(self) -> None:
-        self._data = orjson.loads(self._snapshot)
-        if self._data is not None:
-            self._data.pop(LOG_META, None)
-        self._log_name = None
-
-    @contextlib.contextmanager
-    def batch(self) -> Iterator[None]:
-        yield
+    def _replace(self, payload: bytes) -> None:
+        self._content = payload

@@ -6,33 +6,23 @@ import contextlib
 import copy
 import datetime as dt
 import json
-from collections.abc import Callable, Iterator, MutableMapping
+from collections.abc import Callable, Iterator
 from operator import attrgetter
 from typing import Any
 
 import orjson
 from tinydb import TinyDB
-from tinydb.table import Document, Table
+from tinydb.table import Document
 
 from bot.model import Agency, AuditEntry, Meeting, Member, Task, Workspace
 from store import codec, saves
+from store.documents import put
 from store.indicators import IndicatorStore
-from store.storage import DurableStorage, MemoryStorage, TableText
+from store.reminders import ReminderStore
+from store.storage import BatchStorage, DurableStorage, MemoryStorage, TableText
+from store.summaries import SummaryMarks
 
 Doc = dict[str, Any]
-
-
-def _put(table: Table, doc_id: int, doc: Doc) -> None:
-    """Replace a whole document (TinyDB's update only merges keys, which would keep stale ones)."""
-    if table.contains(doc_id=doc_id):
-
-        def replace(existing: MutableMapping[str, Any]) -> None:
-            existing.clear()
-            existing.update(doc)
-
-        table.update(replace, doc_ids=[doc_id])
-    else:
-        table.insert(Document(doc, doc_id=doc_id))
 
 
 def _plain_json(doc: Doc) -> bytes:
@@ -81,34 +71,37 @@ class WorkspaceStore:
 
     Domain objects are built once and kept; every change goes through :meth:`transaction`,
     which writes all touched tables with one atomic file replace and bumps :attr:`revision`
-    so that callers can cache what they derive from the data.
+    so that callers can cache what they derive from the data. The reminder tables and the
+    summaries' marks are kept by their own classes (:attr:`reminders`, :attr:`summaries`),
+    which write through the same transactions.
     """
 
     def __init__(self, db: TinyDB) -> None:
-        self.db = db
+        storage = db.storage
+        assert isinstance(storage, BatchStorage), "a WorkspaceStore needs a BatchStorage"
+        self._db = db
+        self._storage = storage
         self.revision = 0
-        self._depth = 0  # open transactions: only the outermost one reaches the disk
         self._load()
 
     @classmethod
     def in_memory(cls, workspace: Workspace) -> WorkspaceStore:
         """A store without a file, for tests."""
-        store = cls(TinyDB(storage=MemoryStorage))
+        store = cls(TinyDB(storage=MemoryStorage, log="audit"))
         store.save_workspace(workspace, actor=0, at=workspace.created_at)
         return store
 
     # -- loading ---------------------------------------------------------------------------
 
     def _load(self) -> None:
-        meta = self.db.table("meta").get(doc_id=1)
+        db = self._db
+        meta = db.table("meta").get(doc_id=1)
         self._workspace = codec.workspace_from_doc(meta) if meta else None
-        self._agencies = {d["code"]: codec.agency_from_doc(d) for d in self.db.table("agencies")}
-        self._members = {
-            d["user_id"]: codec.member_from_doc(d) for d in self.db.table("members")
-        }
+        self._agencies = {d["code"]: codec.agency_from_doc(d) for d in db.table("agencies")}
+        self._members = {d["user_id"]: codec.member_from_doc(d) for d in db.table("members")}
         # Tasks live once, as dataclasses; the storage writes them from their JSON text kept
-        # here (see store.storage._DetachableMixin).
-        storage: Any = self.db.storage
+        # here (see store.storage.BatchStorage).
+        storage = self._storage
         tasks: list[Task] = []
         texts: list[tuple[int, bytes]] = []
         for doc in storage.take("tasks").values():
@@ -120,13 +113,11 @@ class WorkspaceStore:
         self._task_cache = {task.number: task for task in tasks}
         self._task_text = TableText.of(texts)
         storage.detach("tasks", self._task_text.json)
-        self._meetings = {
-            d["number"]: codec.meeting_from_doc(d) for d in self.db.table("meetings")
-        }
-        # The audit trail only grows and is read only for /history: its entries stay in the
-        # file (see store.storage._DetachableMixin.open_log), not in memory.
-        storage.open_log("audit", storage.take("audit"))
-        self._indicator_store: IndicatorStore | None = None  # read when first asked for
+        self._meetings = {d["number"]: codec.meeting_from_doc(d) for d in db.table("meetings")}
+        # Read from the tables when first asked for (most workspaces never are, in a run).
+        self._reminders: ReminderStore | None = None
+        self._summaries: SummaryMarks | None = None
+        self._indicators: IndicatorStore | None = None
 
     @property
     def _tasks(self) -> dict[int, Task]:
@@ -140,7 +131,7 @@ class WorkspaceStore:
         if not in_order:  # new tasks take the next number: this takes a hand-edited file
             self._task_cache = dict(sorted(tasks.items()))
         self._task_text.put(number, _task_json(doc))
-        self.db.storage.touch()  # type: ignore[attr-defined]
+        self._storage.touch()
 
     # -- reads ----------------------------------------------------------------------------
 
@@ -180,7 +171,7 @@ class WorkspaceStore:
 
     def audit(self, task: int | None = None) -> list[AuditEntry]:
         """The audit trail, oldest first; of one task when `task` is given."""
-        docs: dict[str, Doc] = self.db.storage.log_entries()  # type: ignore[attr-defined]
+        docs: dict[str, Doc] = self._storage.log_entries()
         return [
             codec.audit_from_doc(doc)
             for key, doc in sorted(docs.items(), key=lambda item: int(item[0]))
@@ -188,42 +179,59 @@ class WorkspaceStore:
         ]
 
     @property
+    def reminders(self) -> ReminderStore:
+        """The workspace's reminder policy, sent log, snoozes, failures and extension requests."""
+        if self._reminders is None:
+            self._reminders = ReminderStore(self, self._db)
+        return self._reminders
+
+    @property
+    def summaries(self) -> SummaryMarks:
+        """When the last summary of each scope was made."""
+        if self._summaries is None:
+            self._summaries = SummaryMarks(self, self._db)
+        return self._summaries
+
+    @property
     def indicators(self) -> IndicatorStore:
         """The workspace's indicators and their values (store/indicators.py)."""
-        if self._indicator_store is None:
-            self._indicator_store = IndicatorStore(self)
-        return self._indicator_store
-
-    def table(self, name: str) -> Table:
-        """A raw table for features that keep their own documents (e.g. the reminder log)."""
-        return self.db.table(name)
+        if self._indicators is None:
+            self._indicators = IndicatorStore(self, self._db)
+        return self._indicators
 
     # -- writes ---------------------------------------------------------------------------
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
-        """Everything written inside reaches the disk in one atomic replace, or nothing does."""
-        storage = self.db.storage
-        batch = getattr(storage, "batch", None)
-        manager = batch() if batch is not None else contextlib.nullcontext()
-        self._depth += 1
+        """Everything written inside reaches the disk in one atomic replace, or nothing does.
+
+        Transactions nest: only the outermost writes. If anything fails, in the body or in
+        the write (WriteFailed), memory is rebuilt from the file, so the next write starts
+        from what the disk holds.
+        """
+        outermost = not self._storage.in_batch
         try:
-            with manager:
+            with self._storage.batch():
                 yield
         except BaseException:
-            # The file was not changed: rebuild memory from it, dropping half-applied edits.
-            self.db.storage.reload()  # type: ignore[attr-defined]
-            for name in self.db.tables():
-                table = self.db.table(name)
-                table.clear_cache()
-                table._next_id = None  # TinyDB caches the next id; it may be stale now
-            self._load()
+            if outermost and self._storage.unreadable is None:
+                self._rebuild()
             raise
-        finally:
-            self._depth -= 1
         self.revision += 1
-        if not self._depth:
+        if outermost:
             saves.note()
+
+    def _rebuild(self) -> None:
+        """Build every object again from the storage's data, as just reloaded."""
+        # TinyDB caches tables, their queries and their next ids: all may be stale now.
+        self._db._tables.clear()
+        self._load()
+        self.revision += 1  # what callers derived from the old objects is stale too
+
+    def compact(self) -> None:
+        """Write the file again in the layout this version writes (the audit trail last)."""
+        with self.transaction():
+            self._storage.touch()
 
     def _audit(
         self, actor: int, at: dt.datetime, action: str, task: int | None, before: Doc | None,
@@ -231,8 +239,7 @@ class WorkspaceStore:
     ) -> None:
         old, new = _diff(before, after)
         entry = AuditEntry(at=at, user_id=actor, action=action, task=task, before=old, after=new)
-        storage: Any = self.db.storage
-        storage.append_log(_plain_json(codec.audit_to_doc(entry)))
+        self._storage.append_log(_plain_json(codec.audit_to_doc(entry)))
 
     def record(self, actor: int, at: dt.datetime, action: str, *, task: int | None = None,
                before: Doc | None = None, after: Doc | None = None) -> None:
@@ -246,7 +253,7 @@ class WorkspaceStore:
         before = codec.workspace_to_doc(self._workspace) if self._workspace else None
         after = codec.workspace_to_doc(ws)
         with self.transaction():
-            _put(self.db.table("meta"), 1, after)
+            put(self._db.table("meta"), 1, after)
             if at is not None:
                 self._audit(actor, at, "workspace", None, before, after)
             self._workspace = ws
@@ -255,11 +262,11 @@ class WorkspaceStore:
         old = self._agencies.get(agency.code)
         before = codec.agency_to_doc(old) if old else None
         after = codec.agency_to_doc(agency)
-        table = self.db.table("agencies")
+        table = self._db.table("agencies")
         with self.transaction():
             existing = table.get(lambda d: d["code"] == agency.code)
             if isinstance(existing, Document):
-                _put(table, existing.doc_id, after)
+                put(table, existing.doc_id, after)
             else:
                 table.insert(after)
             self._audit(actor, at, "agency", None, before, after)
@@ -270,7 +277,7 @@ class WorkspaceStore:
         before = codec.member_to_doc(old) if old else None
         after = codec.member_to_doc(member)
         with self.transaction():
-            _put(self.db.table("members"), member.user_id, after)
+            put(self._db.table("members"), member.user_id, after)
             self._audit(actor, at, "member", None, before, after)
             self._members[member.user_id] = member
 
@@ -279,7 +286,7 @@ class WorkspaceStore:
         if old is None:
             return
         with self.transaction():
-            self.db.table("members").remove(doc_ids=[user_id])
+            self._db.table("members").remove(doc_ids=[user_id])
             self._audit(actor, at, "member_removed", None, codec.member_to_doc(old), None)
             del self._members[user_id]
 
@@ -294,7 +301,7 @@ class WorkspaceStore:
         doc = codec.task_to_doc(numbered)
         with self.transaction():
             self._keep_task(numbered, doc)
-            _put(self.db.table("meta"), 1, codec.workspace_to_doc(ws_after))
+            put(self._db.table("meta"), 1, codec.workspace_to_doc(ws_after))
             self._audit(actor, at, "task_created", numbered.number, None, doc)
             self._workspace = ws_after
         return numbered
@@ -326,13 +333,13 @@ class WorkspaceStore:
             numbered.number = max(self._meetings, default=0) + 1
         doc = codec.meeting_to_doc(numbered)
         with self.transaction():
-            _put(self.db.table("meetings"), numbered.number, doc)
+            put(self._db.table("meetings"), numbered.number, doc)
             self._audit(actor, at, "meeting", None, None, doc)
             self._meetings[numbered.number] = numbered
         return numbered
 
     def close(self) -> None:
-        self.db.close()
+        self._db.close()
 
 
 def open_workspace_file(path: Any) -> WorkspaceStore:

@@ -53,6 +53,7 @@ def prepare(data_dir: Path) -> None:
                                      responsible=(user,)), actor=CHAIR, at=created)
     for user in OWNERS:
         registry.users.save(UserPrefs(user, has_private_chat=True))
+    registry.close()  # the bot's process opens the directory next
 
 
 class BotProcess:

@@ -18,6 +18,7 @@ import pytest
 from telegram import Update
 from telegram.ext import Application
 
+from store.lock import LOCK_FILE
 from tests.fake_server import FakeTelegramServer
 from tests.fakes import LocalBotAPI, message_update
 
@@ -127,7 +128,8 @@ def test_a_corrupt_data_file_stops_it_by_name_and_is_left_untouched(
     assert "Traceback" not in result.stderr
     assert path.read_bytes() == content
     assert path.stat().st_mtime_ns == mtime
-    assert sorted(p for p in data.rglob("*") if p.is_file()) == before  # nothing written
+    # Nothing written but the lock file, which says who has the directory open.
+    assert sorted(p for p in data.rglob("*") if p.is_file() and p.name != LOCK_FILE) == before
 
 
 def test_the_console_demo_answers_through_a_pipe_and_leaves_real_data_alone(
@@ -358,3 +360,43 @@ def test_sigterm_while_waiting_for_the_network_stops_it_cleanly(tmp_path: Path) 
     bot.wait_line("Chưa kết nối được Telegram")
     assert bot.stop() == 0
     assert "Traceback" not in "\n".join(bot.seen), bot.seen
+
+
+# -- one writer per data directory ----------------------------------------------------------
+
+
+def _holder(tmp_path: Path) -> subprocess.Popen[str]:
+    """`python bot.py console` on the real data directory, left waiting for input."""
+    proc = subprocess.Popen(
+        [sys.executable, str(BOT_PY), "console"], cwd=tmp_path, env=_env(tmp_path),
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    lock = tmp_path / "data" / LOCK_FILE
+    # The holder writes its pid into the lock file once it has the lock; its prompt follows.
+    assert proc.stdout is not None
+    proc.stdout.read(1)
+    assert lock.read_text().strip() == str(proc.pid)
+    return proc
+
+
+@pytest.mark.parametrize("mode", [[], ["console"]], ids=["bot", "console"])
+def test_a_second_process_on_the_same_data_is_refused_and_names_the_first(
+    tmp_path: Path, mode: list[str],
+) -> None:
+    holder = _holder(tmp_path)
+    try:
+        files = {p: p.read_bytes() for p in (tmp_path / "data").rglob("*.json")}
+        result = _run(tmp_path, *mode, stdin="/status\n", TELEGRAM_BOT_TOKEN="123:ABC")
+        assert result.returncode == 5, result.stderr
+        assert f"{tmp_path / 'data'}" in result.stderr and str(holder.pid) in result.stderr
+        assert "Traceback" not in result.stderr
+        assert {p: p.read_bytes() for p in (tmp_path / "data").rglob("*.json")} == files
+        # The demo has a directory of its own: it runs beside the holder.
+        demo = _run(tmp_path, "console", "--demo", stdin="/status\n:quit\n")
+        assert demo.returncode == 0, demo.stderr
+    finally:
+        holder.communicate(":quit\n", timeout=60)
+    assert holder.returncode == 0
+    # Once the holder is gone, its lock file (with its pid still in it) stops nobody.
+    after = _run(tmp_path, "console", stdin="/status\n:quit\n")
+    assert after.returncode == 0, after.stderr

@@ -88,7 +88,7 @@ def test_a_pasted_table_is_written_whole_or_not_at_all(tmp_path: Path,
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(storage, "atomic_write", disk_full)
-    with pytest.raises(OSError):
+    with pytest.raises(storage.WriteFailed):
         store.indicators.report([Entry(1, "hue", NINE_MONTHS, 60.0),
                                  Entry(1, "nghe-an", NINE_MONTHS, 72.47)],
                                 actor=SECRETARY, at=LATER)

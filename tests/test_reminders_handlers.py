@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import errno
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -12,9 +13,11 @@ import pytest
 
 from bot.clock import FixedClock
 from bot.model import Task, TaskStatus
-from bot.reminders import ExtensionStatus, Kind, ReminderKey
+from bot.reminders import ExtensionStatus, Kind, ReminderKey, ReminderPolicy
 from handlers import reminders
-from store.reminders import ReminderStore
+from store import storage as store_storage
+from store.registry import Registry
+from store.reminders import KEPT_DAYS
 from tests.conftest import Harness, buttons_of, make_harness, texts
 from tests.factories import (
     CHAIR,
@@ -181,7 +184,7 @@ async def test_a_restart_with_the_same_data_sends_nothing_twice_and_misses_nothi
     add(first, "Việc của Hà Tĩnh", dt.date(2024, 8, 7), responsible=(OTHER_OWNER,))
     await started(first, OWNER, OTHER_OWNER)
     # Killed after the first reminder reached Nghệ, before the others were sent.
-    rs = ReminderStore(first.store)
+    rs = first.store.reminders
     rs.log_sent(ReminderKey(1, Kind.BEFORE, WED), OWNER, at(WED, 8))
     await first.app.shutdown()
 
@@ -341,6 +344,36 @@ async def test_an_extension_goes_to_the_chair_and_approval_keeps_the_original_de
     assert (recorded.status, recorded.decided_by) == (ExtensionStatus.APPROVED, CHAIR)
 
 
+@pytest.mark.parametrize("failing", [1, 2], ids=["the first write", "the second write"])
+async def test_an_approved_extension_moves_the_deadline_and_closes_the_request_together(
+    bot: Harness, monkeypatch: pytest.MonkeyPatch, failing: int,
+) -> None:
+    await started(bot, CHAIR)
+    await morning(bot)
+    [request] = sent_to(await ask_extension(bot, 7), CHAIR)
+    request_id = int(buttons_of(request)[0][1].split(":")[3])
+    real_write, writes = store_storage.atomic_write, []
+
+    def write(path: Path, payload: bytes) -> None:
+        writes.append(path)
+        if len(writes) == failing:
+            raise OSError(errno.EIO, "Input/output error")
+        real_write(path, payload)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(store_storage, "atomic_write", write)
+        await bot.press(f"rem:exok:{GROUP_ID}:{request_id}", user=CHAIR, chat=CHAIR,
+                        expect_error=True)
+    for store in (bot.store, Registry(bot.data_dir).get(GROUP_ID)):
+        assert store is not None
+        task = store.task(1)
+        [recorded] = reminders.reminder_store(bot.app, store).extensions(1)
+        assert task is not None
+        moved = task.deadline == dt.date(2024, 8, 14)
+        assert moved == (recorded.status is ExtensionStatus.APPROVED)
+        assert moved == any(e.action == "task_extension" for e in store.audit(task=1))
+
+
 async def test_a_declined_extension_leaves_the_deadline(bot: Harness) -> None:
     await started(bot, CHAIR)
     await morning(bot)
@@ -398,7 +431,9 @@ async def test_a_bad_setting_says_what_was_wrong_and_changes_nothing(
     calls = await bot.send(f"/caidatnhacviec {typed}")
     assert explains in texts(calls)[0]
     assert "/caidatnhacviec gio 8:00" in texts(calls)[0]
-    assert bot.store.table("reminder_settings").all() == []
+    on_disk = Registry(bot.data_dir).get(GROUP_ID)
+    assert on_disk is not None
+    assert bot.store.reminders.policy() == on_disk.reminders.policy() == ReminderPolicy()
 
 
 async def test_reminders_switched_off_send_nothing(bot: Harness) -> None:
@@ -428,3 +463,29 @@ async def test_changing_the_reminder_settings_is_audited(seeded: Harness) -> Non
     [entry] = [e for e in seeded.store.audit() if e.action == "reminder_settings"]
     assert entry.user_id == SECRETARY and entry.before and entry.after
     assert entry.before != entry.after
+
+
+# -- growth ---------------------------------------------------------------------------------
+
+
+async def test_a_workspace_file_does_not_grow_with_time_alone(bot: Harness) -> None:
+    # With the weekly digest off, the sent log was never pruned: it grew every working day.
+    rs = reminders.reminder_store(bot.app, bot.store)
+    rs.save_policy(dataclasses.replace(rs.policy(), digest_weekday=None))
+    path = bot.data_dir / "workspaces" / f"{GROUP_ID}.json"
+    sizes = []
+    days = KEPT_DAYS + 50
+    for n in range(days):  # every morning; task 1 is overdue from 8 August
+        await morning(bot, WED + dt.timedelta(days=n))
+        sizes.append(path.stat().st_size)
+    # A month of reminders while the log fills, and a month once the oldest are dropped as
+    # the newest come (the log then spans the same kind of days: all overdue).
+    filling, pruned = sizes[30] - sizes[0], sizes[-1] - sizes[-31]
+    assert pruned < filling / 10, sizes
+    restarted = Registry(bot.data_dir).get(GROUP_ID)
+    assert restarted is not None
+    oldest = min(k.day for k in restarted.reminders.sent_keys())
+    last_friday = WED + dt.timedelta(days=days - 1)
+    while last_friday.weekday() != 4:  # weekends send nothing, so they prune nothing
+        last_friday -= dt.timedelta(days=1)
+    assert oldest >= last_friday - dt.timedelta(days=KEPT_DAYS)

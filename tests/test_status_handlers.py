@@ -5,13 +5,17 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+import orjson
 import pytest
 
 from bot.model import Agency, Task, TaskStatus, UserPrefs
+from handlers.services import services
 from handlers.status import CANCELLED_INLINE, PER_PAGE, parse_days
+from store.registry import Registry
 from tests.conftest import Harness, buttons_of, texts
 from tests.factories import (
     CHAIR,
+    GROUP_ID,
     NOW,
     OTHER_OWNER,
     OWNER,
@@ -507,8 +511,12 @@ async def test_a_stale_agency_button_gets_a_clear_reply(seeded: Harness) -> None
     )
     add(seeded, [make_task(f"T{n}", lead="ca-mau") for n in range(15)])
     await seeded.send("/donvi Cà Mau")
-    seeded.store.db.table("agencies").remove(lambda d: d["code"] == "ca-mau")
-    seeded.store._load()  # the agency is gone, as after a hand edit and a restart
+    # The agency is gone, as after a hand edit and a restart.
+    path = seeded.data_dir / "workspaces" / f"{GROUP_ID}.json"
+    data = orjson.loads(path.read_bytes())
+    data["agencies"] = {k: v for k, v in data["agencies"].items() if v["code"] != "ca-mau"}
+    path.write_bytes(orjson.dumps(data))
+    services(seeded.app).registry = Registry(seeded.data_dir)
     assert "đã cũ" in sent(await seeded.press("st:one:2:ca-mau"))
 
 

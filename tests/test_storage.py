@@ -10,9 +10,20 @@ from pathlib import Path
 import orjson
 import pytest
 
-from bot.model import HistoryEntry, HistoryKind, Member, Role, Task, TaskStatus, Workspace
+from bot.model import (
+    HistoryEntry,
+    HistoryKind,
+    Member,
+    Role,
+    Task,
+    TaskStatus,
+    UserPrefs,
+    Workspace,
+)
+from bot.reminders import DeliveryFailure, Kind, ReminderKey
 from store.registry import Registry
-from store.storage import CorruptDataFile, DurableStorage, TableText, atomic_write
+from store.reminders import KEPT_DAYS
+from store.storage import CorruptDataFile, DurableStorage, TableText, WriteFailed, atomic_write
 from store.workspace import open_workspace_file
 from tests.factories import GROUP_ID, NOW, OWNER, SECRETARY, make_task, seeded_store
 
@@ -45,7 +56,7 @@ def test_failed_flush_rolls_memory_back_to_disk(tmp_path: Path,
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr("store.storage.atomic_write", disk_full)
-    with pytest.raises(OSError):
+    with pytest.raises(WriteFailed):
         ws.add_task(make_task(), actor=SECRETARY, at=NOW)
     assert ws.tasks() == []
     assert ws.workspace.next_task_number == 1
@@ -169,7 +180,7 @@ def test_audit_trail_stays_in_the_file_not_in_memory(tmp_path: Path) -> None:
     written = len(store.audit())
     reopened = Registry(tmp_path).get(GROUP_ID)
     assert reopened is not None
-    storage = reopened.db.storage
+    storage = reopened._storage
     assert storage._log_pending == []  # type: ignore[attr-defined]
     assert len(reopened.audit()) == written
     reopened.update_task(2, lambda t: setattr(t, "progress", 30), actor=OWNER, at=NOW,
@@ -228,3 +239,70 @@ def test_a_hand_edited_but_valid_audit_trail_is_accepted(tmp_path: Path) -> None
     assert "task_created_by_hand" in [e.action for e in again.audit()]
     again.add_task(make_task("Việc mới"), actor=SECRETARY, at=NOW)
     assert len(Registry(tmp_path).get(GROUP_ID).audit()) == len(again.audit())  # type: ignore[union-attr]
+
+
+def test_an_audit_body_changed_behind_the_stores_back_is_never_spliced(tmp_path: Path) -> None:
+    # Two writers once spliced the audit trail at stale offsets; the body is checked first.
+    store = Registry(tmp_path).create(GROUP_ID, "Tổ", lang="vi", tz="Asia/Ho_Chi_Minh", at=NOW)
+    seeded_store(store, tasks=[make_task()])
+    path = tmp_path / "workspaces" / f"{GROUP_ID}.json"
+    tampered = path.read_bytes().replace(b'"action":"member"', b'"action":"MEMBER"', 1)
+    path.write_bytes(tampered)  # same length: only the checksum can tell
+    with pytest.raises(WriteFailed, match="audit trail"):
+        store.update_task(1, lambda t: setattr(t, "progress", 10), actor=OWNER, at=NOW,
+                          action="progress")
+    assert path.read_bytes() == tampered  # nothing written
+    # Memory took the file as it now is (a valid hand edit), and writes go on from there.
+    store.update_task(1, lambda t: setattr(t, "progress", 20), actor=OWNER, at=NOW,
+                      action="progress")
+    actions = [e.action for e in Registry(tmp_path).get(GROUP_ID).audit()]  # type: ignore[union-attr]
+    assert "MEMBER" in actions and actions[-1] == "progress"
+
+
+def test_an_audit_body_damaged_behind_the_stores_back_stops_every_write(tmp_path: Path) -> None:
+    store = Registry(tmp_path).create(GROUP_ID, "Tổ", lang="vi", tz="Asia/Ho_Chi_Minh", at=NOW)
+    seeded_store(store, tasks=[make_task()])
+    path = tmp_path / "workspaces" / f"{GROUP_ID}.json"
+    damaged = path.read_bytes().replace(b'"action":"member"', b'"action":"member', 1)
+    path.write_bytes(damaged)
+    with pytest.raises(WriteFailed, match="can no longer be read"):
+        store.update_task(1, lambda t: setattr(t, "progress", 10), actor=OWNER, at=NOW,
+                          action="progress")
+    with pytest.raises(WriteFailed, match="can no longer be read"):
+        store.add_task(make_task("Việc mới"), actor=SECRETARY, at=NOW)
+    assert path.read_bytes() == damaged
+    assert [t.number for t in store.tasks()] == [1]  # a refused write changes nothing
+
+
+def test_the_reminder_log_and_failures_are_kept_for_sixty_days(tmp_path: Path) -> None:
+    path = tmp_path / "ws.json"
+    store = open_workspace_file(path)
+    store.save_workspace(Workspace(GROUP_ID, "Tổ", created_at=NOW), actor=1, at=NOW)
+    for n in range(KEPT_DAYS + 30):
+        at = NOW + dt.timedelta(days=n)
+        key = ReminderKey(1, Kind.OVERDUE, at.date())
+        store.reminders.log_failure(DeliveryFailure(key, OWNER, "blocked", at, OWNER))
+        store.reminders.log_done(key, at)
+    kept_from = at.date() - dt.timedelta(days=KEPT_DAYS)
+    for kept in (store.reminders, open_workspace_file(path).reminders):
+        assert sorted(k.day for k in kept.sent_keys())[0] == kept_from
+        assert next(f.at.date() for f in kept.unreported_failures()) == kept_from
+        assert len(kept.sent_keys()) == len(kept.unreported_failures()) == KEPT_DAYS + 1
+
+
+def test_saving_a_users_preferences_replaces_them_in_one_write(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Removed, then inserted: a crash between the two lost the user's preferences.
+    registry = Registry(tmp_path)
+    registry.users.save(UserPrefs(OWNER, lang="en", has_private_chat=True))
+    writes: list[bytes] = []
+
+    def counted(path: Path, payload: bytes) -> None:
+        writes.append(payload)
+        atomic_write(path, payload)
+
+    monkeypatch.setattr("store.storage.atomic_write", counted)
+    registry.users.save(UserPrefs(OWNER, lang="vi", current_workspace=GROUP_ID))
+    assert len(writes) == 1
+    assert Registry(tmp_path).users.get(OWNER) == UserPrefs(OWNER, lang="vi",
+                                                            current_workspace=GROUP_ID)

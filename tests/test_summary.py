@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import os
-from pathlib import Path
 
 import pytest
 
@@ -46,8 +44,8 @@ from tests.factories import (
     make_task,
     seeded_store,
 )
+from tests.goldens import check_golden
 
-GOLDEN = Path(__file__).parent / "golden"
 TODAY = NOW.date()
 APR = "Kế hoạch CCHC 6 tháng đầu năm 2024"
 WG = "Kế hoạch Tổ công tác năm 2024"
@@ -284,24 +282,16 @@ def render_message(summary: Summary, lang: str, store: WorkspaceStore | None = N
 # -- golden messages ------------------------------------------------------------------------
 
 
-def _check_golden(name: str, text: str) -> None:
-    path = GOLDEN / name
-    if os.environ.get("DONDOC_UPDATE_GOLDEN"):
-        path.parent.mkdir(exist_ok=True)
-        path.write_text(text + "\n", encoding="utf-8")
-    assert text + "\n" == path.read_text(encoding="utf-8"), f"{name} differs from its golden"
-
-
 @pytest.mark.parametrize("lang", ["vi", "en"])
 def test_message_matches_its_golden_text(lang: str) -> None:
-    _check_golden(f"summary_{lang}.html", render_message(make_summary(), lang))
+    check_golden(f"summary_{lang}.html", render_message(make_summary(), lang))
 
 
 @pytest.mark.parametrize("lang", ["vi", "en"])
 def test_message_of_an_empty_period_matches_its_golden_text(lang: str) -> None:
     store = summary_store([])
     text = render_message(make_summary(store), lang, store)
-    _check_golden(f"summary_empty_{lang}.html", text)
+    check_golden(f"summary_empty_{lang}.html", text)
 
 
 @pytest.mark.parametrize("lang", ["vi", "en"])
@@ -313,7 +303,7 @@ def test_files_captions_and_name_match_their_golden_text(lang: str) -> None:
     parts = [renderer.render("summary_caption", lang, part=part, summary=summary)
              for part in ("chart", "document", "pdf")]
     name = renderer.render("summary_file_name", lang, summary=summary)
-    _check_golden(f"summary_captions_{lang}.html", "\n".join([*parts, name]))
+    check_golden(f"summary_captions_{lang}.html", "\n".join([*parts, name]))
 
 
 @pytest.mark.parametrize(
