@@ -133,6 +133,7 @@ class Task:
     # The first deadline ever set, kept at the first change: the card shows it, and a workspace
     # on the strict rule (DeadlineRule.FIRST) judges on time or late against it.
     original_deadline: dt.date | None = None
+    original_deadline_time: dt.time | None = None  # its time of day, if it had one
     plan: str = ""
     coordinators: tuple[str, ...] = ()
     responsible: tuple[int, ...] = ()  # Member.user_id

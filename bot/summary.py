@@ -240,7 +240,8 @@ def as_of(task: Task, at: dt.datetime) -> Task | None:
             past.deadline = entry.old_deadline
             past.deadline_time = None
     if past.original_deadline is not None and past.deadline == past.original_deadline:
-        past.original_deadline = None
+        past.deadline_time = past.original_deadline_time
+        past.original_deadline = past.original_deadline_time = None
     status_changes = [h for h in task.history if h.kind in _STATUS_KINDS]
     before = [h for h in status_changes if h.at <= at]
     if status_changes and len(before) < len(status_changes):

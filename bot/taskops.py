@@ -12,8 +12,9 @@ Rules decided here:
 - a progress above 0 moves an open task to "in progress", and back to 0 moves it to "open";
 - done and cancelled tasks take no progress, deadline or reassignment; a done task may be
   reopened, a cancelled one is final (reports list it apart);
-- the first deadline change keeps the original deadline in ``Task.original_deadline``, which
-  the card shows and the strict rule (``DeadlineRule.FIRST``) judges against;
+- the first deadline change keeps the original deadline in ``Task.original_deadline`` (and
+  its time of day in ``original_deadline_time``), which the card shows and the strict rule
+  (``DeadlineRule.FIRST``) judges against;
 - a new lead agency without named responsible officials clears the old ones: they were
   appointed by the agency that no longer leads.
 """
@@ -185,6 +186,7 @@ def change_deadline(task: Task, deadline: Deadline, reason: str, *, now: dt.date
     moved = _copy(task)
     if moved.original_deadline is None:
         moved.original_deadline = task.deadline
+        moved.original_deadline_time = task.deadline_time
     moved.deadline = deadline.day
     moved.deadline_time = deadline.time
     moved.history.append(

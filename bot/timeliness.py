@@ -43,8 +43,7 @@ def due_at(day: dt.date, time: dt.time | None, tz: str) -> dt.datetime:
 def judged_deadline(task: Task, rule: DeadlineRule = ADJUSTED) -> tuple[dt.date, dt.time | None]:
     """The deadline (day, time) that decides whether `task` is on time or late under `rule`."""
     if rule is DeadlineRule.FIRST and task.original_deadline is not None:
-        # Only the current deadline's time is kept; the first one counts as its whole day.
-        return task.original_deadline, None
+        return task.original_deadline, task.original_deadline_time
     return task.deadline, task.deadline_time
 
 

@@ -33,6 +33,11 @@ def _date(value: str | None) -> dt.date | None:
     return dt.date.fromisoformat(value) if value else None
 
 
+@lru_cache(maxsize=256)
+def _time(value: str | None) -> dt.time | None:
+    return dt.time.fromisoformat(value) if value else None
+
+
 @lru_cache(maxsize=8192)
 def _datetime(value: str | None) -> dt.datetime | None:
     return dt.datetime.fromisoformat(value) if value else None
@@ -161,6 +166,10 @@ def task_to_doc(task: Task) -> Doc:
             "original_deadline": (
                 task.original_deadline.isoformat() if task.original_deadline else None
             ),
+            "original_deadline_time": (
+                task.original_deadline_time.isoformat("minutes")
+                if task.original_deadline_time else None
+            ),
             "created_at": task.created_at.isoformat(),
             "created_by": task.created_by,
             "plan": task.plan,
@@ -194,7 +203,6 @@ def task_from_doc(doc: Doc) -> Task:
     deadline = _date(doc["deadline"])
     created_at = _datetime(doc["created_at"])
     assert deadline is not None and created_at is not None
-    deadline_time = doc.get("deadline_time")
     return Task(
         number=doc["number"],
         title=doc["title"],
@@ -202,8 +210,9 @@ def task_from_doc(doc: Doc) -> Task:
         deadline=deadline,
         created_at=created_at,
         created_by=doc.get("created_by") or 0,
-        deadline_time=dt.time.fromisoformat(deadline_time) if deadline_time else None,
+        deadline_time=_time(doc.get("deadline_time")),
         original_deadline=_date(doc.get("original_deadline")),
+        original_deadline_time=_time(doc.get("original_deadline_time")),
         plan=_shared(doc, "plan"),
         coordinators=tuple(doc.get("coordinators") or ()),
         responsible=tuple(doc.get("responsible") or ()),

@@ -12,6 +12,7 @@ import datetime as dt
 
 import pytest
 
+from bot.dates import Deadline
 from bot.model import (
     DeadlineRule,
     HistoryEntry,
@@ -33,8 +34,10 @@ from bot.summary import (
     period_for,
     summarize,
 )
+from bot.taskops import change_deadline
 from store.workspace import WorkspaceStore
 from tests.factories import (
+    CHAIR,
     NOW,
     OTHER_OWNER,
     OWNER,
@@ -508,6 +511,17 @@ def test_as_of_undoes_a_later_completion_and_deadline_change() -> None:
     undone = as_of(tasks[7], at(1, 7))
     assert undone is not None
     assert (undone.status, undone.completed_at) == (TaskStatus.OPEN, None)
+
+
+def test_as_of_gives_back_the_first_deadline_with_its_time_of_day() -> None:
+    first = make_task(deadline=dt.date(2024, 7, 10), deadline_time=dt.time(17))
+    moved = change_deadline(first, Deadline(dt.date(2024, 8, 30)), "Chờ số liệu",
+                            now=at(5, 7), actor=CHAIR)
+    assert isinstance(moved, Task)
+    before = as_of(moved, at(1, 7))
+    assert before is not None
+    assert (before.deadline, before.deadline_time) == (dt.date(2024, 7, 10), dt.time(17))
+    assert (before.original_deadline, before.original_deadline_time) == (None, None)
 
 
 def test_as_of_is_none_before_a_task_existed_and_the_task_itself_when_nothing_changed() -> None:

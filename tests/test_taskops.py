@@ -238,6 +238,23 @@ def test_an_approved_change_decides_on_time_unless_the_group_keeps_the_strict_ru
     assert days_late(done, TZ, DeadlineRule.FIRST) == (LATER.date() - dt.date(2024, 7, 15)).days
 
 
+def test_the_first_deadline_keeps_its_time_of_day_when_it_changes() -> None:
+    # Due on the 31st at 17:00, moved to a later day: finished at 18:00 on the 31st is late on
+    # the strict rule (the first deadline used to lose its hour and count as its whole day).
+    first = task(deadline=NOW.date(), deadline_time=dt.time(17))
+    moved = ok(change_deadline(first, Deadline(dt.date(2024, 8, 30)), "Chờ số liệu", now=NOW,
+                               actor=CHAIR))
+    twice = ok(change_deadline(moved, Deadline(dt.date(2024, 9, 30), dt.time(9)), "Lần hai",
+                               now=NOW, actor=CHAIR))
+    assert (twice.original_deadline, twice.original_deadline_time) == (NOW.date(), dt.time(17))
+    assert codec.task_from_doc(codec.task_to_doc(twice)) == twice
+    done = ok(mark_done(twice, now=NOW.replace(hour=18), actor=OWNER))
+    assert classify(done, LATER, TZ, DeadlineRule.FIRST) is Timeliness.DONE_LATE
+    assert days_late(done, TZ, DeadlineRule.FIRST) == 1
+    on_time = ok(mark_done(twice, now=NOW.replace(hour=16), actor=OWNER))
+    assert classify(on_time, LATER, TZ, DeadlineRule.FIRST) is Timeliness.DONE_ON_TIME
+
+
 def test_deadline_time_is_set_with_the_day() -> None:
     moved = ok(
         change_deadline(
