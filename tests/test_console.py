@@ -208,10 +208,15 @@ async def test_a_button_number_out_of_range_is_explained(
     expected: str,
 ) -> None:
     con, out = console
+    assert expected in await _answer_after_buttons(con, out, line)
+
+
+async def _answer_after_buttons(con: Console, out: io.StringIO, line: str) -> str:
+    """What the console prints for `line` typed after a message with three buttons."""
     await con.handle("/buttons")
     _take(out)
     await con.handle(line)
-    assert expected in _take(out)
+    return _take(out)
 
 
 async def test_pressing_before_any_buttons_says_what_to_type(
@@ -595,10 +600,7 @@ async def test_a_reply_to_no_message_is_explained_and_nothing_is_sent(
     console: tuple[Console, io.StringIO], line: str, expected: str,
 ) -> None:
     con, out = console
-    await con.handle("/buttons")
-    _take(out)
-    await con.handle(line)
-    assert expected in _take(out)
+    assert expected in await _answer_after_buttons(con, out, line)
     assert [m["text"] for m in _typed(con, demo.DEMO_CHAT_ID)] == ["/buttons"]
 
 
