@@ -15,7 +15,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-__all__ = ["CalendarEntry", "build_calendar", "calendar_key"]
+from bot.recurrence import Cadence, Recurrence
+
+__all__ = ["CalendarEntry", "build_calendar", "calendar_key", "rrule_of"]
 
 _TIMED_EVENT = dt.timedelta(minutes=30)  # a deadline at 17:00 shows as 16:30-17:00
 
@@ -30,6 +32,18 @@ class CalendarEntry:
     day: dt.date
     time: dt.time | None = None
     rrule: dict[str, object] | None = None  # a periodic task's rule, from its next deadline
+
+
+def rrule_of(recurrence: Recurrence) -> dict[str, object]:
+    """The RRULE of a periodic task, from its current occurrence (the event's start).
+
+    A day past the 28th, like no day at all, is the period's last day (BYMONTHDAY=-1):
+    RRULE would skip the months without a 30th, where dondoc takes the month's last day.
+    """
+    day = recurrence.day if recurrence.day is not None and recurrence.day <= 28 else -1
+    if recurrence.cadence is Cadence.YEARLY:
+        return {"freq": "yearly", "bymonth": recurrence.month or 12, "bymonthday": day}
+    return {"freq": "monthly", "interval": recurrence.cadence.months, "bymonthday": day}
 
 
 def calendar_key(chat_id: int) -> str:

@@ -19,7 +19,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.model import Agency, DeadlineRule, HistoryKind, Member, Task
+from bot.model import Agency, DeadlineRule, HistoryKind, Member, Task, TaskStatus, Timeliness
+from bot.recurrence import Recurrence
 from bot.reports import Tally, tally_by_agency
 from bot.timeliness import classify
 
@@ -53,6 +54,9 @@ def _last_note(task: Task) -> str:
 def _class_label(task: Task, now: dt.datetime, tz: str, labels: Mapping[str, str],
                  rule: DeadlineRule) -> str:
     timeliness = classify(task, now, tz, rule)
+    if timeliness is Timeliness.CONTINUOUS and task.status is not TaskStatus.DONE:
+        # Read back by the import as a task still running (it is not "done").
+        return labels["class_continuous_running"]
     return labels[f"class_{timeliness.value if timeliness else 'cancelled'}"]
 
 
@@ -60,8 +64,14 @@ def task_rows(
     tasks: Sequence[Task], *, agencies: Mapping[str, Agency], members: Mapping[int, Member],
     now: dt.datetime, tz: str, labels: Mapping[str, str],
     rule: DeadlineRule = DeadlineRule.ADJUSTED,
+    recurrences: Mapping[Recurrence, str] | None = None,
 ) -> list[list[object]]:
-    """The tasks sheet's rows as values (str, int, float, date), before any styling."""
+    """The tasks sheet's rows as values (str, int, float, date), before any styling.
+
+    An ongoing task's deadline cell says so in words; a periodic task's holds its current
+    occurrence's date, and the "recurrence" column its rule in words (`recurrences`).
+    """
+    recurrences = recurrences or {}
     zone = ZoneInfo(tz)
 
     def name(code: str) -> str:
@@ -82,8 +92,8 @@ def task_rows(
             # a cell at semicolons always.
             "; ".join(name(c) for c in task.coordinators),
             "; ".join(members[u].name if u in members else str(u) for u in task.responsible),
-            task.deadline,
-            "",
+            task.deadline if task.deadline is not None else labels["ongoing"],
+            recurrences.get(task.recurrence, "") if task.recurrence else "",
             task.original_deadline,
             _class_label(task, now, tz, labels, rule),
             task.progress / 100,
@@ -118,6 +128,7 @@ def build_export(
     tasks: Sequence[Task], *, agencies: Sequence[Agency], members: Sequence[Member],
     now: dt.datetime, tz: str, labels: Mapping[str, str],
     rule: DeadlineRule = DeadlineRule.ADJUSTED,
+    recurrences: Mapping[Recurrence, str] | None = None,
 ) -> bytes:
     """The workbook, as the bytes of an .xlsx file; `rule` judges on time or late."""
     import openpyxl  # only an export needs it
@@ -158,7 +169,7 @@ def build_export(
         keys.index("progress"): "0%",
     }
     rows = task_rows(tasks, agencies=by_code, members=by_id, now=now, tz=tz, labels=labels,
-                     rule=rule)
+                     rule=rule, recurrences=recurrences)
     sheet(labels["sheet_tasks"], TASK_COLUMNS, rows, task_formats)
     totals = agency_rows(tasks, agencies=by_code, now=now, tz=tz, rule=rule)
     totals[-1][0] = labels["total"]

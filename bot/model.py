@@ -6,6 +6,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from bot.recurrence import Recurrence
+
 
 class Role(StrEnum):
     """What a person may do in a working group."""
@@ -25,12 +27,17 @@ class TaskStatus(StrEnum):
 
 
 class Timeliness(StrEnum):
-    """The four classes that government reports use; cancelled tasks have none."""
+    """The four classes that government reports use; cancelled tasks have none.
+
+    An ongoing task ("nhiệm vụ thường xuyên") has no deadline, so it is in none of the four:
+    CONTINUOUS marks it, and reports count it apart, never inside the four classes' base.
+    """
 
     DONE_ON_TIME = "done_on_time"
     DONE_LATE = "done_late"
     IN_PROGRESS = "in_progress"
     OVERDUE = "overdue"
+    CONTINUOUS = "continuous"
 
 
 class DeadlineRule(StrEnum):
@@ -126,7 +133,9 @@ class Task:
     number: int
     title: str
     lead: str  # Agency.code
-    deadline: dt.date
+    # None: an ongoing task ("Thường xuyên"), never due. A periodic task's is the deadline of
+    # its current occurrence (see `recurrence`).
+    deadline: dt.date | None
     created_at: dt.datetime
     created_by: int
     deadline_time: dt.time | None = None
@@ -148,11 +157,18 @@ class Task:
     # path ("II. CẢI CÁCH TTHC › 1. Rà soát").
     ref: str = ""
     section: str = ""
+    # A periodic task ("hằng quý"): completing an occurrence opens the next one.
+    recurrence: Recurrence | None = None
 
     @property
-    def first_deadline(self) -> dt.date:
+    def first_deadline(self) -> dt.date | None:
         """The first deadline ever set (the current one when it never changed)."""
         return self.original_deadline or self.deadline
+
+    @property
+    def is_ongoing(self) -> bool:
+        """An ongoing task ("Thường xuyên"): no deadline, never overdue."""
+        return self.deadline is None
 
     @property
     def deadline_changes(self) -> int:

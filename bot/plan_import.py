@@ -395,11 +395,13 @@ def to_tasks(
     today = now.astimezone(ZoneInfo(tz)).date()
     for draft in drafts:
         deadline, recurrence = _deadline_of(draft, today)
-        if deadline is None:
-            raise ValueError(f"row {draft.row} has no single deadline; set it aside first")
         history = [HistoryEntry(at=now, user_id=actor, kind=HistoryKind.CREATED)]
         completed_at = None
-        if draft.status is TaskStatus.DONE:
+        status, progress = draft.status, draft.progress
+        if recurrence is not None and status is TaskStatus.DONE:
+            # "Done" of a periodic task is its last occurrence's: the next one is open.
+            status, progress = TaskStatus.OPEN, 0
+        if status is TaskStatus.DONE:
             completed_at = _completed_at(draft, deadline, now, tz)
         if draft.note:
             history.append(HistoryEntry(at=now, user_id=actor, kind=HistoryKind.NOTE,
@@ -417,12 +419,14 @@ def to_tasks(
             )),
             output=draft.output,
             source=source,
-            progress=draft.progress,
-            status=draft.status,
+            progress=progress,
+            status=status,
             completed_at=completed_at,
             history=history,
+            ref=draft.ref,
+            section=draft.section,
+            recurrence=recurrence,
         )
-        _set_plan_fields(task, draft, recurrence)
         tasks.append(task)
     return tasks
 
@@ -448,13 +452,6 @@ def _completed_at(draft: Draft, deadline: dt.date | None, now: dt.datetime, tz: 
         day = deadline + dt.timedelta(days=1) if draft.completed_late else deadline
     return min(dt.datetime.combine(day, _COMPLETION_HOUR, zone), now)
 
-
-def _set_plan_fields(task: Task, draft: Draft, recurrence: Recurrence | None) -> None:
-    """The fields a plan gives that a typed task has not: its STT, section, recurrence."""
-    for name, value in (("ref", draft.ref), ("section", draft.section),
-                        ("recurrence", recurrence)):
-        if hasattr(task, name):
-            setattr(task, name, value)
 
 
 # -- the preview ----------------------------------------------------------------------------
@@ -502,7 +499,8 @@ def preview(
         problems=list(parsed.problems),
         unresolved=unresolved,
         duplicates=len(duplicates(drafts, tasks)),
-        done=sum(1 for d in drafts if d.status is TaskStatus.DONE),
+        done=sum(1 for d in drafts if d.status is TaskStatus.DONE
+                 and not isinstance(d.deadline, Recurrence)),
         cancelled=sum(1 for d in drafts if d.status is TaskStatus.CANCELLED),
         ongoing=sum(1 for d in drafts if isinstance(d.deadline, Ongoing)),
         periodic=sum(1 for d in drafts if isinstance(d.deadline, Recurrence)),
@@ -511,21 +509,7 @@ def preview(
             if isinstance(d.deadline, Deadline) and d.deadline.day < today
             and d.status in (TaskStatus.OPEN, TaskStatus.IN_PROGRESS)
         ),
-        undated_done=sum(1 for d in drafts if d.undated_done),
+        undated_done=sum(1 for d in drafts if d.undated_done
+                         and isinstance(d.deadline, Deadline)),
     )
 
-
-def set_aside_without_a_day(parsed: ParsedPlan) -> None:
-    """Move rows whose deadline is not one day (ongoing, periodic) to the problem rows.
-
-    Until tasks can be ongoing or periodic, such rows cannot be written; they are listed
-    with their row number like any other row that cannot be imported.
-    """
-    kept = []
-    for draft in parsed.drafts:
-        if isinstance(draft.deadline, Deadline):
-            kept.append(draft)
-        else:
-            parsed.problems.append(Problem(draft.row, "no_single_day", draft.title[:60]))
-    parsed.problems.sort(key=lambda p: p.row)
-    parsed.drafts = kept

@@ -431,13 +431,15 @@ def reminder_on(task: Task, day: dt.date, policy: ReminderPolicy, tz: str
 
     Sent log, snoozes and cap are not considered here; :func:`plan_due` applies them.
     """
-    if task.is_closed or not is_working_day(day):
+    deadline = task.deadline
+    # An ongoing task has no deadline to remind of; a periodic one has its occurrence's.
+    if task.is_closed or deadline is None or not is_working_day(day):
         return None
     zone = ZoneInfo(tz)
-    days_left = (task.deadline - day).days
-    if _slot(day, policy.hour, zone) >= due_at(task.deadline, task.deadline_time, tz):
+    days_left = (deadline - day).days
+    if _slot(day, policy.hour, zone) >= due_at(deadline, task.deadline_time, tz):
         return (Kind.OVERDUE, days_left) if policy.overdue_daily else None
-    if day not in _lead_schedule(task.deadline, policy.lead_days):
+    if day not in _lead_schedule(deadline, policy.lead_days):
         return None
     return (Kind.DUE if days_left == 0 else Kind.BEFORE), days_left
 
@@ -455,7 +457,7 @@ class _SentIndex:
 
 def _owner_reminder(task: Task, today: dt.date, slot: dt.datetime, policy: ReminderPolicy,
                     tz: str, sent: _SentIndex, snooze: Snooze | None) -> Reminder | None:
-    if task.is_closed or (task.number, today) in sent.owner_days:
+    if task.is_closed or task.deadline is None or (task.number, today) in sent.owner_days:
         return None
     if _settled_at(task) > slot:
         return None
@@ -495,7 +497,8 @@ def weekly_digest(tasks: Iterable[Task], now: dt.datetime, tz: str,
     tasks = list(tasks)
     due = tuple(
         s for s in standings(tasks, now, tz)
-        if s.timeliness is Timeliness.IN_PROGRESS and s.task.deadline <= week_end
+        if s.timeliness is Timeliness.IN_PROGRESS and s.task.deadline is not None
+        and s.task.deadline <= week_end
     )
     by_agency: dict[str, list[Standing]] = {}
     for standing in overdue(tasks, now, tz):
@@ -654,23 +657,26 @@ def _first_due_day(task: Task, policy: ReminderPolicy, tz: str, earliest: dt.dat
                    ) -> dt.date | None:
     """The first working day from `earliest` on which the task's schedule has something."""
     zone = ZoneInfo(tz)
+    deadline = task.deadline
+    if deadline is None:
+        return None  # ongoing: nothing is ever due
     candidates: list[dt.date] = [
-        d for d in _lead_schedule(task.deadline, policy.lead_days) if d >= earliest
+        d for d in _lead_schedule(deadline, policy.lead_days) if d >= earliest
     ]
-    due = due_at(task.deadline, task.deadline_time, tz)
+    due = due_at(deadline, task.deadline_time, tz)
     # The first day whose slot is at or after the moment the task falls overdue.
-    first_late = task.deadline if _slot(task.deadline, policy.hour, zone) >= due \
-        else task.deadline + dt.timedelta(days=1)
+    first_late = deadline if _slot(deadline, policy.hour, zone) >= due \
+        else deadline + dt.timedelta(days=1)
     if policy.overdue_daily:
         candidates.append(working_day_after(max(earliest, first_late)))
     soon = policy.soon_days
     if policy.group_daily and first_late - dt.timedelta(days=1) >= earliest:
         # The group's daily message lists the task on every working day of its last stretch.
-        start = working_day_after(max(earliest, task.deadline - dt.timedelta(days=soon)))
+        start = working_day_after(max(earliest, deadline - dt.timedelta(days=soon)))
         if start < first_late:
             candidates.append(start)
     if policy.escalate_after is not None:
-        escalate_from = task.deadline + dt.timedelta(days=policy.escalate_after)
+        escalate_from = deadline + dt.timedelta(days=policy.escalate_after)
         candidates.append(working_day_after(max(earliest, escalate_from, first_late)))
     return min(candidates, default=None)
 

@@ -58,13 +58,15 @@ T = TypeVar("T")
 
 @dataclass(frozen=True, slots=True)
 class Tally:
-    """How many tasks fall in each report class; cancelled ones are outside `total`."""
+    """How many tasks fall in each report class; cancelled and ongoing ones are outside
+    `total`, each counted apart."""
 
     done_on_time: int = 0
     done_late: int = 0
     in_progress: int = 0  # not yet due
     overdue: int = 0
     cancelled: int = 0
+    continuous: int = 0  # ongoing tasks ("thường xuyên"): no deadline, never in the base
 
     @property
     def total(self) -> int:
@@ -103,6 +105,7 @@ class Tally:
             self.in_progress + other.in_progress,
             self.overdue + other.overdue,
             self.cancelled + other.cancelled,
+            self.continuous + other.continuous,
         )
 
 
@@ -117,7 +120,7 @@ class Standing:
     task: Task
     timeliness: Timeliness | None  # None: cancelled
     days_late: int  # whole days past the deadline; 0 unless overdue
-    days_left: int  # calendar days until the deadline; negative once past
+    days_left: int  # calendar days until the deadline; negative once past; 0 when ongoing
 
     @property
     def is_open(self) -> bool:
@@ -166,6 +169,7 @@ def _count(classes: Iterable[Timeliness | None]) -> Tally:
         counts[Timeliness.IN_PROGRESS],
         counts[Timeliness.OVERDUE],
         cancelled,
+        counts[Timeliness.CONTINUOUS],
     )
 
 
@@ -217,11 +221,12 @@ def _standing_on(task: Task, cls: Timeliness | None, today: dt.date, rule: Deadl
     late = 0
     if cls is Timeliness.OVERDUE:
         late = max((today - judged_deadline(task, rule)[0]).days, 0)
-    return Standing(task, cls, late, (task.deadline - today).days)
+    left = (task.deadline - today).days if task.deadline is not None else 0
+    return Standing(task, cls, late, left)
 
 
 def _deadline_key(s: Standing) -> tuple[dt.date, dt.time, int]:
-    return (s.task.deadline, s.task.deadline_time or dt.time.max, s.task.number)
+    return (s.task.deadline or dt.date.max, s.task.deadline_time or dt.time.max, s.task.number)
 
 
 def overdue(tasks: Iterable[Task], now: dt.datetime, tz: str, rule: DeadlineRule = ADJUSTED
@@ -258,7 +263,8 @@ def open_first(tasks: Iterable[Task], now: dt.datetime, tz: str, rule: DeadlineR
 
 def by_urgency(tasks: Iterable[Task], now: dt.datetime, tz: str, rule: DeadlineRule = ADJUSTED
                ) -> list[Standing]:
-    """Open tasks as `open_first` orders them, then the completed ones, latest first.
+    """Open tasks as `open_first` orders them, then the ongoing ones still running, then the
+    completed ones, latest first.
 
     Cancelled tasks are left out (they are listed apart).
     """
@@ -267,9 +273,11 @@ def by_urgency(tasks: Iterable[Task], now: dt.datetime, tz: str, rule: DeadlineR
     pending.sort(
         key=lambda s: (s.timeliness is not Timeliness.OVERDUE, -s.days_late, *_deadline_key(s))
     )
-    done = [s for s in rows if not s.is_open]
+    running = [s for s in rows if s.timeliness is Timeliness.CONTINUOUS and not s.task.is_closed]
+    done = [s for s in rows if not s.is_open
+            and not (s.timeliness is Timeliness.CONTINUOUS and not s.task.is_closed)]
     done.sort(key=lambda s: (s.task.completed_at or now, s.task.number), reverse=True)
-    return pending + done
+    return pending + running + done
 
 
 def cancelled(tasks: Iterable[Task]) -> list[Task]:
@@ -296,6 +304,7 @@ _SLOT = {
     Timeliness.IN_PROGRESS: 2,
     Timeliness.OVERDUE: 3,
     None: 4,
+    Timeliness.CONTINUOUS: 5,
 }
 _CLASS = tuple(_SLOT)  # slot -> report class
 _OVERDUE, _CANCELLED = _SLOT[Timeliness.OVERDUE], _SLOT[None]
@@ -346,7 +355,7 @@ class Ledger:
 
     def _reset(self) -> None:
         self._tasks, self._slots = [], bytearray()
-        self._total = [0] * 5
+        self._total = [0] * len(_SLOT)
         self._plans: dict[str, list[int]] = {}
         self._leads: dict[str, list[int]] = {}
         self._late_keys = array("q")  # _late_key() of every overdue task, sorted
@@ -400,8 +409,8 @@ class Ledger:
     def _add(self, task: Task, now: dt.datetime) -> int:
         slot = _SLOT[classify(task, now, self.tz, self.rule)]
         self._total[slot] += 1
-        self._plans.setdefault(task.plan, [0] * 5)[slot] += 1
-        self._leads.setdefault(task.lead, [0] * 5)[slot] += 1
+        self._plans.setdefault(task.plan, [0] * len(_SLOT))[slot] += 1
+        self._leads.setdefault(task.lead, [0] * len(_SLOT))[slot] += 1
         if slot == _OVERDUE:
             bisect.insort(self._late_keys, _late_key(task, self.rule))
             self._late[task.number] = self._standing(task, slot)
@@ -424,7 +433,7 @@ class Ledger:
 
     def _changes_at(self, task: Task, now: dt.datetime) -> dt.datetime | None:
         """When the task's class will change with no edit: when its deadline passes."""
-        if task.status is TaskStatus.CANCELLED:
+        if task.status is TaskStatus.CANCELLED or task.deadline is None:
             return None
         # classify() judges a completion without a time as done "now".
         if task.status is TaskStatus.DONE and task.completed_at is not None:

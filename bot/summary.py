@@ -355,7 +355,7 @@ class Summary:
     @property
     def empty(self) -> bool:
         """No task at all in the period: the summary says so instead of showing zeros."""
-        return self.totals.total == 0 and not self.cancelled
+        return self.totals.total == 0 and not self.cancelled and not self.totals.continuous
 
     @property
     def obstacles(self) -> list[Note]:

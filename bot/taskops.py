@@ -16,7 +16,9 @@ Rules decided here:
   its time of day in ``original_deadline_time``), which the card shows and the strict rule
   (``DeadlineRule.FIRST``) judges against;
 - a new lead agency without named responsible officials clears the old ones: they were
-  appointed by the agency that no longer leads.
+  appointed by the agency that no longer leads;
+- marking a periodic task done completes its current occurrence (kept in the history with
+  the deadline it met) and opens the next one, at progress 0.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from typing import Any
 
 from bot.dates import Deadline, working_day_before
 from bot.model import AuditEntry, DeadlineRule, HistoryEntry, HistoryKind, Task, TaskStatus
+from bot.recurrence import next_occurrence
 from bot.timeliness import due_at, judged_deadline, passes_at
 
 NOTE_MAX = 1000  # a phone screen or two; longer text belongs in a document, not a card
@@ -93,6 +96,8 @@ def mark_done(task: Task, *, now: dt.datetime, actor: int, note: str = "") -> Ou
     text = _text(note)
     if isinstance(text, TaskError):
         return text
+    if task.recurrence is not None and task.deadline is not None:
+        return _next_occurrence(task, now=now, actor=actor, note=text)
     done = _copy(task)
     done.status = TaskStatus.DONE
     done.progress = 100
@@ -101,6 +106,26 @@ def mark_done(task: Task, *, now: dt.datetime, actor: int, note: str = "") -> Ou
         HistoryEntry(at=now, user_id=actor, kind=HistoryKind.DONE, note=text, progress=100)
     )
     return done
+
+
+def _next_occurrence(task: Task, *, now: dt.datetime, actor: int, note: str) -> Task:
+    """A periodic task's occurrence done: its history keeps which deadline it met and when,
+    and the task moves on, open, to the next occurrence's deadline."""
+    assert task.recurrence is not None and task.deadline is not None
+    following = next_occurrence(task.recurrence, task.deadline)
+    moved = _copy(task)
+    moved.history.append(HistoryEntry(
+        at=now, user_id=actor, kind=HistoryKind.DONE, note=note, progress=100,
+        old_deadline=task.deadline, new_deadline=following,
+    ))
+    moved.deadline = following
+    # Each occurrence is judged on its own deadline: an extension of this one is not the next's.
+    moved.original_deadline = None
+    moved.original_deadline_time = None
+    moved.status = TaskStatus.OPEN
+    moved.progress = 0
+    moved.completed_at = None
+    return moved
 
 
 def _progress_before_done(task: Task) -> int:
@@ -270,7 +295,7 @@ def cancel(task: Task, reason: str, *, now: dt.datetime, actor: int) -> Outcome:
 
 def days_late(task: Task, tz: str, rule: DeadlineRule = DeadlineRule.ADJUSTED) -> int:
     """Calendar days between a done task's judging deadline and its completion; 0 if on time."""
-    if task.status is not TaskStatus.DONE or task.completed_at is None:
+    if task.status is not TaskStatus.DONE or task.completed_at is None or task.is_ongoing:
         return 0
     if task.completed_at < passes_at(task, tz, rule):
         return 0

@@ -41,9 +41,14 @@ def due_at(day: dt.date, time: dt.time | None, tz: str) -> dt.datetime:
 
 
 def judged_deadline(task: Task, rule: DeadlineRule = ADJUSTED) -> tuple[dt.date, dt.time | None]:
-    """The deadline (day, time) that decides whether `task` is on time or late under `rule`."""
+    """The deadline (day, time) that decides whether `task` is on time or late under `rule`.
+
+    An ongoing task has none: ask :attr:`Task.is_ongoing` first (ValueError otherwise).
+    """
     if rule is DeadlineRule.FIRST and task.original_deadline is not None:
         return task.original_deadline, task.original_deadline_time
+    if task.deadline is None:
+        raise ValueError(f"task {task.number} is ongoing: it has no deadline")
     return task.deadline, task.deadline_time
 
 
@@ -55,9 +60,15 @@ def passes_at(task: Task, tz: str, rule: DeadlineRule = ADJUSTED) -> dt.datetime
 
 def classify(task: Task, now: dt.datetime, tz: str, rule: DeadlineRule = ADJUSTED
              ) -> Timeliness | None:
-    """The report class of a task at `now`; None for a cancelled task, which leaves the count."""
+    """The report class of a task at `now`; None for a cancelled task, which leaves the count.
+
+    An ongoing task is CONTINUOUS whatever its status: with no deadline it is neither on
+    time nor late, and reports count it apart from the four classes.
+    """
     if task.status is TaskStatus.CANCELLED:
         return None
+    if task.deadline is None:
+        return Timeliness.CONTINUOUS
     passes = passes_at(task, tz, rule)
     if task.status is TaskStatus.DONE:
         done = task.completed_at or now
@@ -67,7 +78,7 @@ def classify(task: Task, now: dt.datetime, tz: str, rule: DeadlineRule = ADJUSTE
 
 def overdue_days(task: Task, now: dt.datetime, tz: str, rule: DeadlineRule = ADJUSTED) -> int:
     """Whole days past the judging deadline (0 on the day it passes); 0 when not overdue."""
-    if task.is_closed:
+    if task.is_closed or task.deadline is None:
         return 0
     local = now.astimezone(ZoneInfo(tz))
     if local < passes_at(task, tz, rule):
@@ -75,6 +86,9 @@ def overdue_days(task: Task, now: dt.datetime, tz: str, rule: DeadlineRule = ADJ
     return max((local.date() - judged_deadline(task, rule)[0]).days, 0)
 
 
-def days_left(task: Task, now: dt.datetime, tz: str) -> int:
-    """Calendar days from today until the deadline (0 when due today, negative when past)."""
+def days_left(task: Task, now: dt.datetime, tz: str) -> int | None:
+    """Calendar days from today until the deadline (0 when due today, negative when past);
+    None for an ongoing task."""
+    if task.deadline is None:
+        return None
     return (task.deadline - now.astimezone(ZoneInfo(tz)).date()).days

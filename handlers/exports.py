@@ -17,7 +17,7 @@ from telegram import InputFile, Update
 from telegram.ext import Application, CommandHandler
 
 from bot import reports
-from bot.calendar_ics import CalendarEntry, build_calendar, calendar_key
+from bot.calendar_ics import CalendarEntry, build_calendar, calendar_key, rrule_of
 from bot.export_xlsx import build_export
 from bot.model import Task
 from bot.names import fold
@@ -56,9 +56,13 @@ async def workbook(scope: Scope) -> tuple[InputFile, str] | None:
         return None
     labels = pairs(render(scope, "export_labels"))
     agencies, members = store.agencies(), store.members()
+    recurrences = {
+        r: html.unescape(render(scope, "recurrence", r=r))
+        for r in {t.recurrence for t in tasks if t.recurrence is not None}
+    }
     data = await asyncio.get_running_loop().run_in_executor(None, lambda: build_export(
         tasks, agencies=agencies, members=members, now=scope.now, tz=scope.tz, labels=labels,
-        rule=scope.rule,
+        rule=scope.rule, recurrences=recurrences,
     ))
     names = pairs(render(scope, "export_files", which="export", count=len(tasks)))
     return InputFile(data, filename=f"{names['file']}.xlsx"), html.escape(names["caption"])
@@ -72,7 +76,8 @@ def _deadlines(scope: Scope, who: str) -> list[Task]:
         tasks = reports.tasks_of_member(tasks, scope.member)
     elif who == "agency":
         tasks = reports.tasks_of_agency(tasks, scope.member.agency or "", coordinating=True)
-    return [t for t in tasks if not t.is_closed]
+    # An ongoing task has no deadline to put in a calendar.
+    return [t for t in tasks if not t.is_closed and t.deadline is not None]
 
 
 async def calendar(update: Update, context: Ctx) -> None:
@@ -104,7 +109,7 @@ async def calendar(update: Update, context: Ctx) -> None:
 
 
 def _entry(scope: Scope, task: Task) -> CalendarEntry:
-    assert scope.store is not None
+    assert scope.store is not None and task.deadline is not None
     lead = scope.store.agency(task.lead)
     text = html.unescape(render(scope, "calendar_event", task=task,
                                 lead=lead.name if lead else task.lead))
@@ -112,6 +117,7 @@ def _entry(scope: Scope, task: Task) -> CalendarEntry:
     return CalendarEntry(
         number=task.number, summary=first.partition(":")[2].strip(), description=rest.strip(),
         day=task.deadline, time=task.deadline_time,
+        rrule=rrule_of(task.recurrence) if task.recurrence else None,
     )
 
 

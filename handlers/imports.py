@@ -37,7 +37,6 @@ from bot.plan_import import (
     preview,
     read_plan,
     resolve_agencies,
-    set_aside_without_a_day,
     to_tasks,
 )
 from bot.plan_table import MAX_BYTES, TableError
@@ -120,7 +119,6 @@ async def import_plan(update: Update, context: Ctx) -> None:
         await reply(update, context, scope, "import_refused", reason=exc.reason,
                     filename=filename)
         return
-    set_aside_without_a_day(parsed)
     if not parsed.drafts and not parsed.problems:
         await reply(update, context, scope, "import_refused", reason="empty", filename=filename)
         return

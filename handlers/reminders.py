@@ -438,7 +438,8 @@ async def _show_task(update: Update, app: App, scope: Scope, task: Task, flash: 
     assert scope.store is not None
     today = scope.today
     await _edit(update, app, scope, "reminder_task", markup, task=task, mentions=[],
-                kind="update", days_left=(task.deadline - today).days, flash=flash, **extra)
+                kind="update", days_left=(task.deadline - today).days if task.deadline else 0,
+                flash=flash, **extra)
 
 
 async def on_button(update: Update, context: Ctx) -> None:
@@ -551,6 +552,9 @@ async def _extension_choices(update: Update, context: Ctx, scope: Scope, task: T
         await update.callback_query.answer(_toast(scope, "ext_pending", task=task),
                                            show_alert=True)
         return
+    if task.deadline is None:  # an ongoing task has no deadline to extend
+        await update.callback_query.answer()
+        return
     choices = plan.extension_choices(task.deadline, scope.today)
     lines = html.unescape(_render(app, scope.store, scope.lang, "reminder_extension_choices",
                                   choices=choices)).splitlines()
@@ -568,6 +572,9 @@ async def _request_extension(update: Update, context: Ctx, scope: Scope, task: T
     assert scope.store is not None and update.callback_query is not None
     app = context.application
     query = update.callback_query
+    if task.deadline is None:  # an ongoing task has no deadline to extend
+        await query.answer()
+        return
     choices = dict(plan.extension_choices(task.deadline, scope.today))
     if days is None or days not in choices:
         await _extension_choices(update, context, scope, task, None)

@@ -62,12 +62,13 @@ def _labels(scope: Scope) -> dict[str, str]:
     return {a.code: a.label for a in scope.store.agencies()}
 
 
-def deadline_notes(scope: Scope, day: dt.date, next_year: bool = False, *, offer: bool = True
-                   ) -> dict[str, Any]:
+def deadline_notes(scope: Scope, day: dt.date | None, next_year: bool = False, *,
+                   offer: bool = True) -> dict[str, Any]:
     """What a reply that sets a deadline says of it: a year chosen forward ("cuối tháng 9"
     typed in November), a weekend or public holiday, and whether a button under the reply
-    (`offer`) moves the deadline to the working day before (not when that day is past)."""
-    off = day_off(day, scope.lang)
+    (`offer`) moves the deadline to the working day before (not when that day is past).
+    An ongoing task (no deadline) has nothing to say."""
+    off = day_off(day, scope.lang) if day is not None else None
     movable = offer and off is not None and off.working_day_before >= scope.today
     return {"next_year": next_year, "off": off, "movable": movable}
 
@@ -76,7 +77,8 @@ def workday_button(scope: Scope, task: Task) -> list[tuple[str, str]]:
     """The row with the button that moves a deadline on a day off to the working day before,
     for an open task whose notes offer it; the day it moves from is in the data, so a stale
     button does nothing."""
-    if task.is_closed or not deadline_notes(scope, task.deadline)["movable"]:
+    if (task.is_closed or task.deadline is None
+            or not deadline_notes(scope, task.deadline)["movable"]):
         return []
     return [(_button_labels(scope)["workday"],
              _data(scope, "wd", task.number, task.deadline.strftime("%Y%m%d")))]

@@ -22,6 +22,7 @@ from bot.model import (
     UserPrefs,
     Workspace,
 )
+from bot.recurrence import Recurrence
 
 Doc = dict[str, Any]
 
@@ -159,7 +160,7 @@ def task_to_doc(task: Task) -> Doc:
             "number": task.number,
             "title": task.title,
             "lead": task.lead,
-            "deadline": task.deadline.isoformat(),
+            "deadline": task.deadline.isoformat() if task.deadline else None,
             "deadline_time": (
                 task.deadline_time.isoformat("minutes") if task.deadline_time else None
             ),
@@ -184,6 +185,7 @@ def task_to_doc(task: Task) -> Doc:
             "history": [history_to_doc(h) for h in task.history],
             "ref": task.ref,
             "section": task.section,
+            "recurrence": task.recurrence.text() if task.recurrence else None,
         }
     )
 
@@ -200,9 +202,9 @@ def _shared(doc: Doc, key: str) -> str:
 
 
 def task_from_doc(doc: Doc) -> Task:
-    deadline = _date(doc["deadline"])
+    deadline = _date(doc.get("deadline"))  # none: an ongoing task
     created_at = _datetime(doc["created_at"])
-    assert deadline is not None and created_at is not None
+    assert created_at is not None
     return Task(
         number=doc["number"],
         title=doc["title"],
@@ -225,7 +227,13 @@ def task_from_doc(doc: Doc) -> Task:
         history=[history_from_doc(h) for h in doc.get("history") or ()],
         ref=doc.get("ref") or "",
         section=_shared(doc, "section"),
+        recurrence=_recurrence(doc.get("recurrence")),
     )
+
+
+@lru_cache(maxsize=64)
+def _recurrence(text: str | None) -> Recurrence | None:
+    return Recurrence.from_text(text) if text else None
 
 
 def audit_to_doc(entry: AuditEntry) -> Doc:

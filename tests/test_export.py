@@ -42,9 +42,12 @@ def _tasks() -> list[Task]:
 
 def _export(lang: str = "vi", tasks: list[Task] | None = None) -> bytes:
     store = make_store(tasks=_tasks() if tasks is None else tasks)
-    labels = pairs(Renderer().render("export_labels", lang))
+    renderer = Renderer()
+    labels = pairs(renderer.render("export_labels", lang))
+    recurrences = {t.recurrence: renderer.render("recurrence", lang, r=t.recurrence)
+                   for t in store.tasks() if t.recurrence is not None}
     return build_export(store.tasks(), agencies=store.agencies(), members=store.members(),
-                        now=NOW, tz=TZ, labels=labels)
+                        now=NOW, tz=TZ, labels=labels, recurrences=recurrences)
 
 
 @pytest.fixture(scope="module")

@@ -4,10 +4,22 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from bot.model import TaskStatus
+from bot.recurrence import Cadence, Recurrence, first_occurrence
 from tests.conftest import Harness, buttons_of, texts
-from tests.factories import GROUP_ID, OWNER, SECRETARY
-from tests.plan_files import Item, Section, build_csv, build_docx, build_xlsx
+from tests.factories import GROUP_ID, NOW, OWNER, SECRETARY, VN
+from tests.plan_files import (
+    FORMS,
+    MERGED_LEAD,
+    Item,
+    Section,
+    build_csv,
+    build_docx,
+    build_xlsx,
+    expected_section,
+)
 
 ITEMS: list[Section | Item] = [
     Section("I", "CẢI CÁCH THỂ CHẾ", merged=True),
@@ -162,14 +174,50 @@ async def test_an_import_in_private_goes_to_the_members_workspace(seeded: Harnes
     assert [t.title for t in seeded.store.tasks()] == ["Rà soát quy định về đầu tư"]
 
 
-async def test_ongoing_and_periodic_rows_are_listed_not_written(seeded: Harness) -> None:
+async def test_ongoing_and_periodic_rows_are_imported_as_such(seeded: Harness) -> None:
     items: list[Section | Item] = [
         Item("1", "Một ngày", "Bộ Tư pháp", "", "Quý I/2025", ""),
-        Item("2", "Thường xuyên", "Bộ Tư pháp", "", "Thường xuyên", ""),
-        Item("3", "Hằng quý", "Bộ Tư pháp", "", "Hằng quý", ""),
+        Item("2", "Theo dõi thường xuyên", "Bộ Tư pháp", "", "Thường xuyên", ""),
+        Item("3", "Báo cáo quý", "Bộ Tư pháp", "", "Hằng quý, trước ngày 20", "Báo cáo",
+             "Đã hoàn thành"),
     ]
     calls = await seeded.upload(build_csv(items), "kh.csv", "/nhapkehoach KH")
-    preview = texts(calls)[-1]
-    assert "dòng 3: «Thường xuyên»: nhiệm vụ thường xuyên hoặc định kỳ" in preview
+    assert "Trong đó: 1 thường xuyên, 1 định kỳ" in texts(calls)[-1]
     await seeded.press(_data(calls, "w"))
-    assert [t.title for t in seeded.store.tasks()] == ["Một ngày"]
+    one, ongoing, periodic = seeded.store.tasks()
+    assert one.deadline == dt.date(2025, 3, 31) and one.recurrence is None
+    assert ongoing.deadline is None and ongoing.is_ongoing
+    assert periodic.recurrence == Recurrence(Cadence.QUARTERLY, 20)
+    # Its first occurrence on or after the import day (31/7/2024), open.
+    assert periodic.deadline == dt.date(2024, 9, 20)
+    assert periodic.status is TaskStatus.OPEN
+
+
+@pytest.mark.parametrize("builder", [build_docx, build_xlsx, build_csv])
+async def test_the_whole_annex_imports_to_the_expected_tasks(seeded: Harness, builder) -> None:  # type: ignore[no-untyped-def]
+    calls = await seeded.upload(builder(), "Phu-luc", "/nhapkehoach Kế hoạch CCHC năm 2025")
+    calls = await seeded.press(_data(calls, "c"))
+    await seeded.press(_data(calls, "w"))
+    tasks = seeded.store.tasks()
+    assert len(tasks) == 40
+    for index, task in enumerate(tasks):
+        wanted = FORMS[index % len(FORMS)][1]
+        if wanted == "ongoing":
+            assert task.deadline is None and task.recurrence is None
+        elif isinstance(wanted, Recurrence):
+            assert task.recurrence == wanted
+            assert task.deadline == first_occurrence(wanted, NOW.date())
+        else:
+            assert task.deadline == wanted, (index, task)
+        assert task.section == expected_section(index)
+        assert task.plan == "Kế hoạch CCHC năm 2025"
+    start, end = MERGED_LEAD
+    assert {t.lead for t in tasks[start:end]} == {"bo-tu-phap"}
+    assert (tasks[2].lead, tasks[2].coordinators) == ("vpcp", ("bo-tu-phap", "ha-tinh"))
+    assert [t.ref for t in tasks[:3]] == ["1", "2", "3"]
+    assert tasks[3].completed_at == dt.datetime(2024, 3, 15, 17, 0, tzinfo=VN)
+    # 31/3/2024 was past when imported: without a status saying otherwise, it is overdue.
+    past = tasks[14]
+    assert past.deadline == dt.date(2024, 3, 31) and past.status is TaskStatus.OPEN
+    status = texts(await seeded.send("/trangthai"))[-1]
+    assert "Kế hoạch CCHC năm 2025" in status

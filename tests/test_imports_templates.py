@@ -14,6 +14,7 @@ import pytest
 
 from bot.model import Workspace
 from bot.plan_import import Preview, Problem, Unresolved
+from bot.recurrence import Cadence, Recurrence
 from bot.render import Renderer
 from tests.factories import NOW, TZ, make_task
 
@@ -27,9 +28,9 @@ PREVIEW = Preview(
     by_agency=[("Bộ Tư pháp", 14), ("UBND tỉnh Nghệ An", 12), ("Bộ Nội vụ", 12)],
     by_section=[("I. CẢI CÁCH THỂ CHẾ", 20), ("II. CẢI CÁCH TTHC › 1. Rà soát", 18)],
     problems=[Problem(14, "deadline", "Quý 5/2025"), Problem(15, "no_lead", "Số hóa"),
-              Problem(16, "no_single_day", "Báo cáo định kỳ")],
+              Problem(16, "no_title", "")],
     unresolved=[Unresolved("Bộ Nội vụ", ("bo-tu-phap",), 12)],
-    duplicates=3, done=5, cancelled=1, ongoing=0, periodic=0, overdue=7, undated_done=2,
+    duplicates=3, done=5, cancelled=1, ongoing=2, periodic=4, overdue=7, undated_done=2,
 )
 CASES: dict[str, tuple[str, dict[str, Any]]] = {
     "import_preview": ("import_preview", {
@@ -55,6 +56,10 @@ CASES: dict[str, tuple[str, dict[str, Any]]] = {
     "export_usage": ("export_usage", {"which": "export"}),
     "calendar_usage": ("export_usage", {"which": "calendar", "agency_unknown": True}),
     "calendar_empty": ("export_usage", {"which": "calendar_empty", "who": "mine"}),
+    "recurrence_monthly": ("recurrence", {"r": Recurrence(Cadence.MONTHLY, 20)}),
+    "recurrence_quarterly": ("recurrence", {"r": Recurrence(Cadence.QUARTERLY, 20)}),
+    "recurrence_half_yearly": ("recurrence", {"r": Recurrence(Cadence.HALF_YEARLY)}),
+    "recurrence_yearly": ("recurrence", {"r": Recurrence(Cadence.YEARLY, 15, 12)}),
     "calendar_event": ("calendar_event", {
         "task": make_task("Rà soát & đơn giản hóa TTHC", plan="KH 2025", number=12, ref="3",
                           output="Báo cáo"),

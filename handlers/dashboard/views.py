@@ -34,7 +34,9 @@ from bot.summary import as_of
 from bot.timeliness import classify, due_at
 from store.workspace import WorkspaceStore
 
-CLASSES = tuple(c.value for c in Timeliness)  # the four report classes, in report order
+# The four report classes, in report order; an ongoing task's is shown apart from them.
+CLASSES = tuple(c.value for c in Timeliness if c is not Timeliness.CONTINUOUS)
+CONTINUOUS = Timeliness.CONTINUOUS.value
 CANCELLED = "cancelled"  # a task's class on the dashboard when it has none
 SORTS = ("number", "title", "plan", "agency", "responsible", "deadline", "class", "progress")
 SEARCH_MAX = 100  # characters of a search kept; nobody types more into a phone
@@ -198,7 +200,7 @@ class Filters:
         return cls(
             plan=query.get("plan", "")[:300],
             agency=query.get("agency", "")[:64],
-            cls=wanted if wanted in (*CLASSES, CANCELLED) else "",
+            cls=wanted if wanted in (*CLASSES, CONTINUOUS, CANCELLED) else "",
             who=int(who) if who.lstrip("-").isdigit() and len(who) < 20 else None,
             q=query.get("q", "").strip()[:SEARCH_MAX],
             sort=sort if sort in SORTS else "number",
@@ -275,7 +277,7 @@ def _row(standing: Standing, labels: Mapping[str, str], names: Mapping[int, str]
     )
 
 
-CLASS_ORDER = {c: i for i, c in enumerate((*CLASSES, CANCELLED))}
+CLASS_ORDER = {c: i for i, c in enumerate((*CLASSES, CONTINUOUS, CANCELLED))}
 
 
 def _sort_key(sort: str, labels: Mapping[str, str], names: Mapping[int, str]
@@ -292,7 +294,8 @@ def _sort_key(sort: str, labels: Mapping[str, str], names: Mapping[int, str]
         return lambda s: (fold(", ".join(names[u] for u in s.task.responsible if u in names)),
                           s.task.number)
     if sort == "deadline":
-        return lambda s: (s.task.deadline, s.task.deadline_time or dt.time.max, s.task.number)
+        return lambda s: (s.task.deadline or dt.date.max, s.task.deadline_time or dt.time.max,
+                          s.task.number)
     if sort == "class":
         return lambda s: (CLASS_ORDER[_cls(s)], -s.days_late, s.task.number)
     if sort == "progress":
@@ -322,7 +325,7 @@ def task_table(store: WorkspaceStore, now: dt.datetime, filters: Filters) -> Tab
         # The words /find looks for, found the way /find finds them.
         chosen = reports.search(chosen, agencies, filters.q)
     standings = reports.standings(chosen, now, tz, rule)
-    counts = dict.fromkeys((*CLASSES, CANCELLED), 0)
+    counts = dict.fromkeys((*CLASSES, CONTINUOUS, CANCELLED), 0)
     for standing in standings:
         counts[_cls(standing)] += 1
     if filters.cls:
