@@ -577,8 +577,60 @@ def _day_of_month(m: re.Match[str], today: dt.date) -> dt.date | None:
     return _next_day_of_month(today, day) if 1 <= day <= 31 else None
 
 
+# --- the forms plans write: quarters, parts of a year, a year ----------------------------
+
+_QUARTERS = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "1": 1, "2": 2, "3": 3, "4": 4,
+             "first": 1, "second": 2, "third": 3, "fourth": 4}
+
+
+def _period_end(today: dt.date, year: str | None, month: int) -> dt.date:
+    """The last day of `month`: in the year typed, else the first such day on or after today."""
+    if year:
+        return _month_end(int(year), month)
+    this_year = _month_end(today.year, month)
+    return this_year if this_year >= today else _month_end(today.year + 1, month)
+
+
+# "Quý I/2025", "quý IV năm 2025", "Q3 2025", "quý 2": the quarter's last day.
+@_rule(
+    r"(?:quy|q|quarter)\s*(?P<q>iv|i{1,3}|[1-4])(?:(?:\s+nam\s+|\s*[/,-]\s*|\s+)(?P<y>\d{4}))?"
+    r"|(?P<q2>first|second|third|fourth) quarter(?: (?:of )?(?P<y2>\d{4}))?",
+    infers_year=True,
+)
+def _quarter(m: re.Match[str], today: dt.date) -> dt.date | None:
+    return _period_end(today, m["y"] or m["y2"], _QUARTERS[m["q"] or m["q2"]] * 3)
+
+
+# "6 tháng đầu năm 2025" is 30/6, "9 tháng đầu năm" 30/9, "6 tháng cuối năm" 31/12.
+@_rule(r"(?P<n>\d{1,2}|sau|chin) thang (?P<part>dau|cuoi) nam(?: (?P<y>\d{4}))?",
+       infers_year=True)
+def _months_of_year(m: re.Match[str], today: dt.date) -> dt.date | None:
+    months = int(m["n"]) if m["n"].isdigit() else {"sau": 6, "chin": 9}[m["n"]]
+    if not 1 <= months <= 12:
+        return None
+    return _period_end(today, m["y"], months if m["part"] == "dau" else 12)
+
+
+# "nửa đầu năm 2025", "first half of 2025", "H1/2025": 30/6; the second half: 31/12.
+@_rule(
+    r"nua (?P<vi>dau|cuoi) nam(?: (?P<y>\d{4}))?"
+    r"|(?:h(?P<h>[12])|(?P<en>first|second) half(?: of)?(?: the year)?)(?:[ /-]?(?P<y2>\d{4}))?",
+    infers_year=True,
+)
+def _half_year(m: re.Match[str], today: dt.date) -> dt.date | None:
+    first = m["vi"] == "dau" or m["h"] == "1" or m["en"] == "first"
+    return _period_end(today, m["y"] or m["y2"], 6 if first else 12)
+
+
+
 # Words a user may type before a deadline that add nothing to it.
-_FILLER_RE = re.compile(r"(?:han chot|han|deadline|due|by|on|vao)\b[\s:]*")
+# "trước 30/6", "trước ngày 15/12", "chậm nhất 30/9" set the day itself as the deadline, as
+# plans mean them; "trong" only before a month, quarter, year or week ("trong tháng 9"), since
+# "trong 3 ngày" is a duration the relative rule reads.
+_FILLER_RE = re.compile(
+    r"(?:han chot|han|deadline|due|by|on|vao|truoc ngay|truoc|cham nhat(?: la)?(?: ngay)?"
+    r"|no later than|before|trong(?= (?:thang|quy|nam|tuan)\b))\b[\s:]*"
+)
 
 
 def _pre_parse(folded: str, today: dt.date) -> tuple[bool, dt.date | None, bool]:
@@ -677,8 +729,13 @@ def _take_time(text: str, original: str) -> tuple[str, dt.time | None]:
 
 
 def _drop_filler(text: str) -> str:
-    found = _FILLER_RE.match(_fold(text)[0])
-    return _cut(text, found.span()) if found else text
+    # Words may come in a row ("hạn chót: trước ngày 15/12"); each is cut in turn.
+    for _ in range(3):
+        found = _FILLER_RE.match(_fold(text)[0])
+        if not found:
+            break
+        text = _cut(text, found.span())
+    return text
 
 
 # --- entry point ---------------------------------------------------------------------------

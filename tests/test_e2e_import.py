@@ -3,31 +3,10 @@ the new plan in /trangthai; the file goes through getFile and the file URL like 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-
-from tests.fake_server import FakeTelegramServer
-from tests.fakes import LocalBotAPI, Member, callback_update, document_update
+from tests.fakes import LocalBotAPI, callback_update, document_update
 from tests.plan_files import build_docx
-from tests.test_e2e import GROUP, OWNER, SECRETARY, STRANGER, TOKEN, Bot
-
-
-@pytest.fixture
-def bot(tmp_path: Path) -> Iterator[Bot]:
-    api = LocalBotAPI(TOKEN)
-    api.add_chat(GROUP, "supergroup", "Tổ công tác CCTTHC", [
-        Member(SECRETARY, "Thư", "administrator"), Member(OWNER, "Nghệ", "member"),
-        Member(STRANGER, "Lạ", "member"),
-    ])
-    with FakeTelegramServer(api) as server:
-        running = Bot(server, tmp_path / "data")
-        running.start()
-        try:
-            yield running
-        finally:
-            running.stop()
+from tests.test_e2e import GROUP, SECRETARY, Bot
+from tests.test_e2e import bot as bot  # the running bot, as test_e2e starts it
 
 
 def _buttons(api: LocalBotAPI) -> list[str]:
