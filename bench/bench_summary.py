@@ -4,7 +4,7 @@ Run from the repository root: ``.venv/bin/python bench/bench_summary.py [--runs 
 "Warm" is a summary in a process that has made one already (matplotlib, python-docx and fpdf2
 imported, templates compiled); "first" is the first summary in a fresh process, started once
 per run in a subprocess. The goal is a warm summary within one second. Medians are printed.
-"files" is handlers.summary.build_files (chart and .docx, as /summary makes them before it
+"files" is handlers.summary_job.build_files (chart and .docx, as /summary makes them before it
 sends them); "pdf" is the PDF copy, which /summary makes and sends after those, timed apart.
 """
 
@@ -112,8 +112,8 @@ def workspace(tasks: int = 1000, agencies: int = 60, seed: int = 7,
 
 
 def one_summary(store: WorkspaceStore, renderer: Renderer) -> dict[str, float]:
-    """Make one full summary the way /summary does; the seconds each step took."""
-    from handlers.summary import build_files, build_pdf_copy
+    """Make one full summary the way the summary worker does; the seconds each step took."""
+    from handlers.summary_job import Job, build_files, pdf_copy
 
     times: dict[str, float] = {}
     began = time.perf_counter()
@@ -129,13 +129,15 @@ def one_summary(store: WorkspaceStore, renderer: Renderer) -> dict[str, float]:
     assert text
     times["message"] = time.perf_counter() - mark
     mark = time.perf_counter()
-    png, docx, blocks = build_files(renderer, "vi", result, **values)
+    job = Job(path="", period=period, now=NOW, tz=TZ, lang="vi", rule=result.rule,
+              previous=None, context={**values, "member": None})
+    png, docx, blocks = build_files(job, result)
     assert png and docx
     times["files"] = time.perf_counter() - mark
     times["total"] = time.perf_counter() - began
     # The PDF copy follows the .docx in /summary: timed apart, and with everything.
     mark = time.perf_counter()
-    assert build_pdf_copy(blocks, png)
+    assert pdf_copy(blocks, png)
     times["pdf"] = time.perf_counter() - mark
     times["with pdf"] = times["total"] + times["pdf"]
     return times

@@ -24,9 +24,10 @@ from telegram.request import BaseRequest
 from bot.clock import Clock, OffsetClock, system_clock
 from bot.render import LANGUAGES, Renderer
 from bot.settings import Settings
-from handlers.delivery import Delivery, DeliveryStopped
+from handlers.delivery import Delivery, DeliveryStopped, delivery_of
 from handlers.ordering import WorkspaceOrder, workspace_keys
 from handlers.services import KEY, Services
+from handlers.summary_job import Worker
 from store import saves
 from store.registry import Registry
 from store.storage import WriteFailed
@@ -91,6 +92,25 @@ async def _post_shutdown(application: Application[Any, Any, Any, Any, Any, Any])
             await stop(application)
 
 
+class DondocApplication(Application[Any, Any, Any, Any, Any, Any]):
+    """PTB's Application, which stops promptly and lets its worker go."""
+
+    async def start(self) -> None:
+        delivery_of(self.bot).resume()
+        await super().start()
+
+    async def stop(self) -> None:
+        # PTB's stop waits for every update and job in flight; replies queued behind a
+        # group's 20-a-minute limit would hold it for minutes. They fail fast instead.
+        delivery_of(self.bot).stop()
+        await super().stop()
+
+    async def shutdown(self) -> None:
+        await super().shutdown()
+        svc: Services = self.bot_data[KEY]
+        svc.worker.close()
+
+
 def build_application(
     settings: Settings,
     *,
@@ -100,16 +120,19 @@ def build_application(
     registry: Registry | None = None,
     rate_limiter: bool = True,
     delivery: Delivery | None = None,
+    worker: Worker | None = None,
 ) -> Application[Any, Any, Any, Any, Any, Any]:
     """The Application with every handler registered; the same for tests, console and prod.
 
     Every request the bot makes goes through one :class:`Delivery` (`delivery`, or one that
-    paces messages within Telegram's limits unless `rate_limiter` is False).
+    paces messages within Telegram's limits unless `rate_limiter` is False); summaries are
+    made by `worker` (by default a worker process).
     """
     if clock is None:
         clock = OffsetClock(settings.fake_now) if settings.fake_now else system_clock
     builder = (
         ApplicationBuilder()
+        .application_class(DondocApplication)
         .token(settings.token or "0:console")
         .base_url(settings.api_url)
         .base_file_url(settings.file_url)
@@ -137,6 +160,7 @@ def build_application(
         clock=clock,
         registry=registry if registry is not None else Registry(settings.data_dir),
         renderer=Renderer(),
+        worker=worker if worker is not None else Worker(),
     )
     application.bot_data[KEY] = svc
     delivery.on_blocked = svc.registry.users.mark_blocked

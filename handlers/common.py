@@ -160,13 +160,16 @@ async def resolve(update: Update, context: Ctx) -> Scope:
     )
 
 
+def template_values(scope: Scope) -> dict[str, Any]:
+    """The values every template is rendered with (see :func:`render`)."""
+    return {"tz": scope.tz, "now": scope.now, "today": scope.today,
+            "workspace": scope.store.workspace if scope.store else None, "member": scope.member}
+
+
 def render(scope: Scope, template: str, **values: Any) -> str:
     """A template in the scope's language, with the usual context."""
-    return scope.services.renderer.render(
-        template, scope.lang, tz=scope.tz, now=scope.now, today=scope.today,
-        workspace=scope.store.workspace if scope.store else None, member=scope.member,
-        **values,
-    )
+    return scope.services.renderer.render(template, scope.lang, **template_values(scope),
+                                          **values)
 
 
 async def send(

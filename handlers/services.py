@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from telegram.ext import Application, CallbackContext
@@ -10,17 +10,20 @@ from telegram.ext import Application, CallbackContext
 from bot.clock import Clock
 from bot.render import Renderer
 from bot.settings import Settings
+from handlers.summary_job import Worker
 from store.registry import Registry
 
 
 @dataclass(slots=True)
 class Services:
-    """Settings, the clock, the store registry and the renderer of one Application."""
+    """Settings, the clock, the store registry and the renderer of one Application, and the
+    worker process that makes summaries."""
 
     settings: Settings
     clock: Clock
     registry: Registry
     renderer: Renderer
+    worker: Worker = field(default_factory=Worker)
 
 
 KEY = "dondoc"

@@ -10,7 +10,6 @@ what was newly completed and newly overdue since.
 
 from __future__ import annotations
 
-import asyncio
 import html
 import logging
 from typing import Any
@@ -21,17 +20,21 @@ from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
 from bot import reports
-from bot.chart import MAX_BARS as CHART_BARS
-from bot.chart import parse_chart_text, render_chart
-from bot.indicator_chart import add_figures
 from bot.permissions import Action
-from bot.ranking import summary_rankings
-from bot.render import Renderer
-from bot.report_doc import Block, build_docx, parse_blocks
-from bot.report_pdf import build_pdf
-from bot.summary import Kind, Period, Request, RequestError, Summary, parse_request, period_for
-from bot.summary import summarize as compute
-from handlers.common import Ctx, Scope, buttons, command_args, render, reply, require, resolve, send
+from bot.summary import Kind, Period, Request, RequestError, parse_request, period_for
+from handlers import summary_job
+from handlers.common import (
+    Ctx,
+    Scope,
+    buttons,
+    command_args,
+    render,
+    reply,
+    require,
+    resolve,
+    send,
+    template_values,
+)
 from store.storage import WriteFailed
 
 log = logging.getLogger(__name__)
@@ -56,29 +59,6 @@ def _pairs(text: str) -> dict[str, str]:
     """"key: label" lines of the buttons' template as plain text (a button label is not HTML)."""
     pairs = (line.partition(":") for line in html.unescape(text).splitlines())
     return {key.strip(): value.strip() for key, _, value in pairs if value.strip()}
-
-
-def build_files(renderer: Renderer, lang: str, summary: Summary, **values: Any
-                ) -> tuple[bytes, bytes, list[Block]]:
-    """The chart (PNG) and the report (DOCX), with the report's blocks for its PDF copy;
-    CPU work, run off the event loop."""
-    rows = [(row.label, row.tally) for row in summary.by_agency]
-    chart_text = parse_chart_text(renderer.render(
-        "summary_chart", lang, summary=summary, hidden=max(len(rows) - CHART_BARS, 0), **values,
-    ))
-    png = render_chart(rows, chart_text)
-    blocks = parse_blocks(renderer.render("summary_document", lang, summary=summary, **values))
-    add_figures(blocks, renderer, lang, summary.indicators, **values)
-    return png, build_docx(blocks, png), blocks
-
-
-def build_pdf_copy(blocks: list[Block], png: bytes) -> bytes | None:
-    """The report as PDF, or None if it could not be made: the .docx has it all already."""
-    try:
-        return build_pdf(blocks, png)
-    except Exception:  # a copy for phones, which preview a PDF in place but not a .docx
-        log.exception("could not build the summary's PDF")
-        return None
 
 
 async def summary(update: Update, context: Ctx) -> None:
@@ -124,23 +104,27 @@ async def _meeting_missing(update: Update, context: Ctx, scope: Scope, given: st
 
 async def deliver(update: Update, context: Ctx, scope: Scope, request: Request,
                   plan: str = "") -> None:
-    """Compute the summary, then send the message, the chart, the .docx and the PDF."""
+    """Have the worker make the summary; send the message, the chart, the .docx and the PDF.
+
+    The figures and the files are made in the worker process (handlers/summary_job.py), so
+    other chats are answered meanwhile; this workspace's next update waits for this one.
+    """
     store = scope.store
-    assert store is not None
+    assert store is not None and store.path is not None
     await _uploading(context, scope.chat_id)
     period = period_for(request, meetings=store.meetings(), today=scope.today, plan=plan)
     key = _scope_key(period)
-    result = compute(
-        store.tasks(), period=period, now=scope.now, tz=scope.tz, agencies=store.agencies(),
-        members=store.members(), previous_summary=store.summaries.last(key), rule=scope.rule,
-        indicators=summary_rankings(store.indicators.all(), store.indicators.index(),
-                                    store.agencies()),
+    job = summary_job.Job(
+        path=str(store.path), period=period, now=scope.now, tz=scope.tz, lang=scope.lang,
+        rule=scope.rule, previous=store.summaries.last(key), context=template_values(scope),
     )
-    await send(context, scope.chat_id, render(scope, "summary_message", summary=result))
-    if not result.empty or result.indicators:  # a group may follow indicators only
-        await _send_files(context, scope, result)
+    worker = scope.services.worker
+    made = await worker.run(summary_job.message, job)
+    await send(context, scope.chat_id, made.text)
+    if made.with_files:  # a group may follow indicators only
+        await _send_files(context, scope, job, made)
     try:
-        store.summaries.remember(key, result.made_at, scope.user_id)
+        store.summaries.remember(key, made.made_at, scope.user_id)
     except WriteFailed:
         # The chair has the summary; only the next one's "since" is older. Telling him that
         # nothing was saved would have him ask for the same summary again.
@@ -154,42 +138,32 @@ async def _uploading(context: Ctx, chat_id: int) -> None:
         log.info("could not show the upload action in %s: %s", chat_id, exc)
 
 
-async def _send_files(context: Ctx, scope: Scope, result: Summary) -> None:
-    assert scope.store is not None
-    values = {"workspace": scope.store.workspace, "tz": scope.tz, "now": scope.now,
-              "today": scope.today}
-    renderer = scope.services.renderer
-    loop = asyncio.get_running_loop()
+async def _send_files(context: Ctx, scope: Scope, job: summary_job.Job,
+                      made: summary_job.Message) -> None:
+    worker = scope.services.worker
     try:
-        png, docx, blocks = await loop.run_in_executor(
-            None, lambda: build_files(renderer, scope.lang, result, **values),
-        )
+        files = await worker.run(summary_job.files, job, made.summary)
     except Exception:  # the message is out: say the files failed, and keep going
         log.exception("could not build the summary's chart or document")
         await send(context, scope.chat_id, render(scope, "summary_files_failed"))
         return
-    # A file name is not HTML: the rendered (escaped) name is turned back into plain text.
-    stem = html.unescape(render(scope, "summary_file_name", summary=result))
-    # Captions go out as HTML, exactly as rendered: a plan named "Kế hoạch <2024>" stays text.
+    stem, captions = files.stem, files.captions
     await context.bot.send_photo(
-        scope.chat_id, InputFile(png, filename=f"{stem}.png"),
-        caption=render(scope, "summary_caption", part="chart", summary=result),
+        scope.chat_id, InputFile(files.png, filename=f"{stem}.png"), caption=captions["chart"],
         parse_mode=ParseMode.HTML,
     )
     await _uploading(context, scope.chat_id)
     await context.bot.send_document(
-        scope.chat_id, InputFile(docx, filename=f"{stem}.docx"),
-        caption=render(scope, "summary_caption", part="document", summary=result),
-        parse_mode=ParseMode.HTML,
+        scope.chat_id, InputFile(files.docx, filename=f"{stem}.docx"),
+        caption=captions["document"], parse_mode=ParseMode.HTML,
     )
     # The PDF copy is made once the chair has the chart and the .docx: it costs a fifth of a
     # second more, which the summary's own answer should not wait for.
-    pdf = await loop.run_in_executor(None, build_pdf_copy, blocks, png)
+    pdf = await worker.run(summary_job.pdf, files.blocks, files.png)
     if pdf is not None:
         await _uploading(context, scope.chat_id)
         await context.bot.send_document(
-            scope.chat_id, InputFile(pdf, filename=f"{stem}.pdf"),
-            caption=render(scope, "summary_caption", part="pdf", summary=result),
+            scope.chat_id, InputFile(pdf, filename=f"{stem}.pdf"), caption=captions["pdf"],
             parse_mode=ParseMode.HTML,
         )
 

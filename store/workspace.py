@@ -8,6 +8,7 @@ import datetime as dt
 import json
 from collections.abc import Callable, Iterator
 from operator import attrgetter
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -139,6 +140,12 @@ class WorkspaceStore:
     def workspace(self) -> Workspace:
         assert self._workspace is not None, "workspace metadata missing"
         return self._workspace
+
+    @property
+    def path(self) -> Path | None:
+        """The workspace's file, None for a store in memory (a worker process reads it)."""
+        path = getattr(self._db.storage, "path", None)
+        return path if isinstance(path, Path) else None
 
     @property
     def exists(self) -> bool:

@@ -17,6 +17,7 @@ from handlers.application import build_application
 from handlers.delivery import Delivery
 from handlers.ordering import handle
 from handlers.services import services
+from handlers.summary_job import Worker
 from store.registry import Registry
 from store.workspace import WorkspaceStore
 from tests.factories import (
@@ -171,8 +172,11 @@ async def make_harness(data_dir: Path, clock: FixedClock, *, seed: bool,
     async def no_sleep(seconds: float) -> None:
         waits.append(seconds)
 
+    # Summaries in a thread of this process: a test can break a step of one, and no
+    # interpreter is started per test (tests/test_summary_job.py runs the real process).
     app = build_application(settings, clock=clock, request=LocalRequest(api),
-                            delivery=Delivery(pace=False, sleep=no_sleep))
+                            delivery=Delivery(pace=False, sleep=no_sleep),
+                            worker=Worker(in_process=True))
     harness = Harness(app=app, api=api, clock=clock, data_dir=data_dir, waits=waits)
 
     async def collect(update: object, context: Any) -> None:

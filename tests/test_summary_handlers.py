@@ -229,12 +229,12 @@ async def test_bad_period_is_explained_and_nothing_is_sent(seeded: Harness, args
 
 async def test_files_failing_still_leave_the_message_and_a_clear_word(
         seeded: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
-    import handlers.summary
+    import handlers.summary_job
 
     def broken(*_args: object, **_kwargs: object) -> tuple[bytes, bytes, bytes]:
         raise RuntimeError("no fonts today")
 
-    monkeypatch.setattr(handlers.summary, "build_files", broken)
+    monkeypatch.setattr(handlers.summary_job, "build_files", broken)
     fill(seeded)
     calls = await seeded.send("/tomtat", user=CHAIR)
     sent = texts(calls)
@@ -244,12 +244,12 @@ async def test_files_failing_still_leave_the_message_and_a_clear_word(
 
 async def test_pdf_failing_still_sends_the_chart_and_the_docx(
         seeded: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
-    import handlers.summary
+    import handlers.summary_job
 
     def broken(*_args: object, **_kwargs: object) -> bytes:
         raise RuntimeError("no fonts today")
 
-    monkeypatch.setattr(handlers.summary, "build_pdf", broken)
+    monkeypatch.setattr(handlers.summary_job, "build_pdf", broken)
     fill(seeded)
     calls = await seeded.send("/tomtat", user=CHAIR)
     assert methods(calls) == ["sendChatAction", "sendMessage", "sendPhoto", "sendChatAction",
