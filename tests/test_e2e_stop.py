@@ -1,0 +1,156 @@
+"""End to end: `python bot.py` stops within 10 s of SIGTERM or Ctrl-C, whatever is queued.
+
+The group has more reminders due at 08:00 than Telegram lets a group receive in a minute,
+and replies queue behind them. The bot is stopped once the group's minute is full: it must
+exit promptly, log as sent exactly what was sent, and send the rest at its next start.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.model import Agency, AgencyKind, Member, Role
+from bot.reminders import Kind, ReminderKey
+from store.registry import Registry
+from store.reminders import ReminderStore
+from tests.factories import make_task
+from tests.fake_server import FakeTelegramServer
+from tests.fakes import Limits, LocalBotAPI, message_update
+from tests.fakes import Member as ChatMember
+
+ROOT = Path(__file__).resolve().parent.parent
+TOKEN = "515151:E2E-STOP"
+GROUP = -1006666666666
+TZ = "Asia/Ho_Chi_Minh"
+VN = dt.timezone(dt.timedelta(hours=7))
+CHAIR = 600
+OWNERS = tuple(range(601, 625))  # 24 officials without a private chat: mentioned in the group
+DEADLINE = dt.date(2024, 8, 7)  # seven days after the morning of the test
+MORNING = dt.date(2024, 7, 31)
+STOP_WITHIN = 10.0  # seconds, the promise of the README
+
+
+def prepare(data_dir: Path) -> None:
+    registry = Registry(data_dir)
+    created = dt.datetime(2024, 7, 1, 9, tzinfo=VN)
+    store = registry.create(GROUP, "Tổ công tác", lang="vi", tz=TZ, at=created)
+    with store.transaction():
+        store.save_agency(Agency("nghe-an", "UBND tỉnh Nghệ An", "Nghệ An", (),
+                                 AgencyKind.PROVINCE), actor=CHAIR, at=created)
+        store.save_member(Member(CHAIR, "Chủ trì", Role.CHAIR), actor=CHAIR, at=created)
+        for user in OWNERS:
+            store.save_member(Member(user, f"Cán bộ {user}", Role.MEMBER, agency="nghe-an"),
+                              actor=CHAIR, at=created)
+            store.add_task(make_task(f"Nhiệm vụ của {user}", deadline=DEADLINE,
+                                     responsible=(user,)), actor=CHAIR, at=created)
+
+
+def logged_tasks(data_dir: Path) -> set[int]:
+    """Tasks whose 08:00 reminder the data says reached the group."""
+    store = Registry(data_dir).get(GROUP)
+    assert store is not None
+    rs = ReminderStore(store)
+    return {task.number for task in store.tasks()
+            if GROUP in rs.delivered(ReminderKey(task.number, Kind.BEFORE, MORNING))}
+
+
+def mentioned_tasks(api: LocalBotAPI) -> Counter[int]:
+    """Tasks whose reminder Telegram delivered to the group (the title names the owner)."""
+    found: Counter[int] = Counter()
+    for call in api.sent("sendMessage", GROUP):
+        text = call.params.get("text", "")
+        for number, user in enumerate(OWNERS, start=1):
+            if f"Nhiệm vụ của {user}" in text and "Nhắc việc" in text:
+                found[number] += 1
+    return found
+
+
+class BotProcess:
+    def __init__(self, server: FakeTelegramServer, data_dir: Path) -> None:
+        self.server = server
+        self.data_dir = data_dir
+        self.log = data_dir.parent / "bot.log"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self, fake_now: str) -> None:
+        env = {
+            **os.environ,
+            "TELEGRAM_BOT_TOKEN": TOKEN,
+            "TELEGRAM_API_URL": self.server.api_url,
+            "TELEGRAM_FILE_URL": self.server.api_url.replace("/bot", "/file/bot"),
+            "DONDOC_DATA_DIR": str(self.data_dir),
+            "DONDOC_FAKE_NOW": fake_now,
+        }
+        with self.log.open("ab") as log:
+            self.proc = subprocess.Popen([sys.executable, "bot.py"], cwd=ROOT, env=env,
+                                         stdout=log, stderr=log)
+
+    def stop_timed(self, sig: signal.Signals) -> float:
+        """Send `sig`; the seconds until the process has exited."""
+        assert self.proc is not None
+        began = time.monotonic()
+        self.proc.send_signal(sig)
+        try:
+            self.proc.wait(timeout=60)
+        finally:
+            self.kill()
+        return time.monotonic() - began
+
+    def kill(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+@pytest.fixture
+def setup(tmp_path: Path) -> Iterator[tuple[BotProcess, LocalBotAPI]]:
+    api = LocalBotAPI(TOKEN)  # Telegram's limits: 20 messages a minute in a group
+    api.add_chat(GROUP, "supergroup", "Tổ công tác",
+                 [ChatMember(CHAIR, "Chủ trì", "administrator"),
+                  *(ChatMember(u, f"Cán bộ {u}", "member") for u in OWNERS)])
+    prepare(tmp_path / "data")
+    with FakeTelegramServer(api) as server:
+        bot = BotProcess(server, tmp_path / "data")
+        try:
+            yield bot, api
+        finally:
+            bot.kill()
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "Ctrl-C"])
+def test_stop_is_prompt_and_what_was_not_sent_is_sent_at_the_next_start(
+    setup: tuple[BotProcess, LocalBotAPI], sig: signal.Signals,
+) -> None:
+    bot, api = setup
+    bot.start("2024-07-31T07:59:58+07:00")
+    for _ in range(5):  # replies wait behind the reminders for the group's next minute
+        api.push_update(message_update(api, chat_id=GROUP, user_id=CHAIR, text="/trangthai",
+                                       first_name="Chủ trì"))
+    api.wait_for(lambda: len(api.sent("sendMessage", GROUP)) >= 20, timeout=60)
+    elapsed = bot.stop_timed(sig)
+    log = bot.log.read_text(errors="replace")
+    assert elapsed < STOP_WITHIN, (elapsed, log[-3000:])
+    assert "Traceback" not in log, log[-3000:]
+    sent = mentioned_tasks(api)
+    assert len(sent) < len(OWNERS)  # the minute was full: some reminders were still queued
+    assert logged_tasks(bot.data_dir) == set(sent)
+
+    # The next start, the same morning, sends what was not sent, once. (A new process does
+    # not know the old one's minute; Telegram would make it wait that out, which is not
+    # what this test is about.)
+    api.limits = Limits.unlimited()
+    bot.start("2024-07-31T08:03:00+07:00")
+    api.wait_for(lambda: len(mentioned_tasks(api)) == len(OWNERS), timeout=60)
+    bot.stop_timed(signal.SIGTERM)
+    assert mentioned_tasks(api) == Counter(dict.fromkeys(range(1, len(OWNERS) + 1), 1))
+    assert logged_tasks(bot.data_dir) == set(range(1, len(OWNERS) + 1))
