@@ -22,7 +22,6 @@ import pytest
 from bot.model import Agency, AgencyKind, Member, Role
 from bot.reminders import Kind, ReminderKey
 from store.registry import Registry
-from store.reminders import ReminderStore
 from tests.factories import make_task
 from tests.fake_server import FakeTelegramServer
 from tests.fakes import Limits, LocalBotAPI, message_update
@@ -53,15 +52,20 @@ def prepare(data_dir: Path) -> None:
                               actor=CHAIR, at=created)
             store.add_task(make_task(f"Nhiệm vụ của {user}", deadline=DEADLINE,
                                      responsible=(user,)), actor=CHAIR, at=created)
+    registry.close()  # the bot's process opens the directory next
 
 
 def logged_tasks(data_dir: Path) -> set[int]:
     """Tasks whose 08:00 reminder the data says reached the group."""
-    store = Registry(data_dir).get(GROUP)
-    assert store is not None
-    rs = ReminderStore(store)
-    return {task.number for task in store.tasks()
-            if GROUP in rs.delivered(ReminderKey(task.number, Kind.BEFORE, MORNING))}
+    registry = Registry(data_dir)
+    try:
+        store = registry.get(GROUP)
+        assert store is not None
+        rs = store.reminders
+        return {task.number for task in store.tasks()
+                if GROUP in rs.delivered(ReminderKey(task.number, Kind.BEFORE, MORNING))}
+    finally:
+        registry.close()
 
 
 def mentioned_tasks(api: LocalBotAPI) -> Counter[int]:

@@ -30,6 +30,7 @@ def job_for(data_dir: Path) -> Job:
     store.add_task(make_task("Số hóa hồ sơ", responsible=(OWNER,)), actor=SECRETARY, at=NOW)
     assert store.path is not None
     period = period_for(Request(), meetings=store.meetings(), today=NOW.date())
+    registry.close()  # the worker reads the file, as the bot's worker does
     return Job(path=str(store.path), period=period, now=NOW, tz=TZ, lang="vi",
                rule=store.workspace.deadline_rule, previous=None,
                context={"workspace": store.workspace, "tz": TZ, "now": NOW,
