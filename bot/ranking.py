@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from bot.indicators import NATIONAL, Indicator, IndicatorValue, ValueIndex
 from bot.model import Agency
@@ -18,9 +19,8 @@ __all__ = ["AgencyFigure", "Ranking", "Row", "agency_figures", "rank", "summary_
            "trend"]
 
 
-@dataclass(frozen=True, slots=True)
-class Row:
-    """One agency's line of a ranking."""
+class Row(NamedTuple):
+    """One agency's line of a ranking (a tuple: 63 of them are made at every ranking)."""
 
     rank: int
     code: str
@@ -131,14 +131,14 @@ def rank(indicator: Indicator, values: ValueIndex, agencies: Iterable[Agency],
 
 def _row(indicator: Indicator, value: IndicatorValue, rank_: int, labels: dict[str, str],
          previous: IndicatorValue | None) -> Row:
-    code = value.agency
+    code, figure = value.agency, value.value
+    target = indicator.target_for(code)
+    before = previous.value if previous is not None else None
     return Row(
-        rank=rank_, code=code, label=labels.get(code, code), value=value.value,
-        target=indicator.target_for(code), own_target=code in indicator.targets,
-        met=indicator.met(value.value, code), gap=indicator.gap(value.value, code),
-        previous=previous.value if previous is not None else None,
-        change=value.value - previous.value if previous is not None else None,
-        corrected_from=value.previous,
+        rank_, code, labels.get(code, code), figure, target, code in indicator.targets,
+        indicator.met(figure, code) if target is not None else None,
+        figure - target if target is not None else None, before,
+        figure - before if before is not None else None, value.previous,
     )
 
 

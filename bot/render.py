@@ -48,6 +48,17 @@ def format_fixed(value: float, lang: str, digits: int = 2) -> str:
     return format_decimal(value, "#,##0." + "0" * digits if digits else "#,##0", locale=lang)
 
 
+@lru_cache(maxsize=8192)
+def format_signed(value: float, lang: str, digits: int = 2, fixed: bool = True) -> str:
+    """A change with its sign, as reports write one: +9,51, −4,40 (a real minus), ±0,00."""
+    size = format_fixed(abs(value), lang, digits) if fixed else \
+        format_number(abs(value), lang, digits)
+    zero = format_fixed(0, lang, digits) if fixed else format_number(0, lang, digits)
+    if size == zero:
+        return "±" + size
+    return ("+" if value > 0 else "−") + size
+
+
 def format_percent(value: float, lang: str, digits: int = 2) -> str:
     """A percentage given as a number of percent: 89.51 -> 89,51% in vi."""
     return format_number(value, lang, digits) + "%"
@@ -80,6 +91,11 @@ def _fixed_filter(ctx: Context, value: float, digits: int = 2) -> str:
 
 
 @pass_context
+def _signed_filter(ctx: Context, value: float, digits: int = 2, fixed: bool = True) -> str:
+    return format_signed(value, ctx["lang"], digits, fixed)
+
+
+@pass_context
 def _percent_filter(ctx: Context, value: float, digits: int = 2) -> str:
     return format_percent(value, ctx["lang"], digits)
 
@@ -103,7 +119,7 @@ class Renderer:
         )
         self.env.filters.update(
             date=_date_filter, number=_number_filter, percent=_percent_filter,
-            fixed=_fixed_filter,
+            fixed=_fixed_filter, signed=_signed_filter,
         )
         self.env.globals.update(ratio=_ratio)
 

@@ -14,8 +14,10 @@ import asyncio
 import html
 import logging
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
+from markupsafe import Markup
 from telegram import InlineKeyboardMarkup, InputFile, Update
 from telegram.constants import ChatAction, ParseMode
 from telegram.error import TelegramError
@@ -27,7 +29,8 @@ from bot.model import Agency
 from bot.names import match_agencies
 from bot.periods import PeriodError, ReportPeriod, example_periods, parse_period
 from bot.permissions import Action
-from bot.ranking import Ranking, agency_figures, rank, trend
+from bot.ranking import Ranking, Row, agency_figures, rank, trend
+from bot.render import Renderer
 from handlers.common import (
     Ctx,
     Scope,
@@ -38,6 +41,7 @@ from handlers.common import (
     reply,
     require,
     resolve,
+    send,
 )
 from store.workspace import WorkspaceStore
 
@@ -55,16 +59,40 @@ def data(action: str, *args: object) -> str:
     return text
 
 
-def labels(scope: Scope, **values: Any) -> dict[str, str]:
+def labels(scope: Scope, previous: ReportPeriod | None = None,
+           latest: ReportPeriod | None = None) -> dict[str, str]:
     """Button labels ("key: label" lines of templates/<lang>/indicator_buttons.html)."""
-    text = html.unescape(render(scope, "indicator_buttons", **values))
+    return _labels(scope.services.renderer, scope.lang, previous, latest)
+
+
+@lru_cache(maxsize=1024)
+def _labels(renderer: Renderer, lang: str, previous: ReportPeriod | None,
+            latest: ReportPeriod | None) -> dict[str, str]:
+    text = html.unescape(renderer.render("indicator_buttons", lang, previous=previous,
+                                         latest=latest))
     pairs = (line.partition(":") for line in text.splitlines())
     return {key.strip(): label.strip() for key, _, label in pairs if label.strip()}
 
 
+KEPT_RANKINGS, KEPT_TEXTS = "indicator_rankings", "indicator_texts"  # keys in bot_data
+KEPT_MAX = 64  # rankings (and their texts) kept per Application; all dropped when full
+
+
 def ranking_of(store: WorkspaceStore, indicator: Indicator,
-               period: ReportPeriod | None = None) -> Ranking:
-    return rank(indicator, store.indicators.values(indicator.number), store.agencies(), period)
+               period: ReportPeriod | None = None, *, kept: dict[Any, Ranking] | None = None
+               ) -> Ranking:
+    """An indicator's ranking; with `kept`, reused while the workspace has not changed."""
+    if kept is None:
+        return rank(indicator, store.indicators.values(indicator.number), store.agencies(),
+                    period)
+    key = (store.workspace.chat_id, store.revision, indicator.number, period)
+    found = kept.get(key)
+    if found is None:
+        if len(kept) >= KEPT_MAX:
+            kept.clear()
+        found = kept[key] = rank(indicator, store.indicators.values(indicator.number),
+                                 store.agencies(), period)
+    return found
 
 
 async def pick_indicator(update: Update, context: Ctx, scope: Scope, query: str,
@@ -120,16 +148,45 @@ def ranking_markup(scope: Scope, ranking: Ranking) -> InlineKeyboardMarkup | Non
     return buttons(rows) if rows else None
 
 
+@lru_cache(maxsize=16384)
+def _row_line(renderer: Renderer, lang: str, row: Row, unit: str, direction: str) -> Markup:
+    # A line depends on nothing but its row (less the rank, written before it): after a report
+    # changes one agency's value, the other 62 lines of a province ranking are reused.
+    return Markup(renderer.render("indicator_row", lang, row=row, unit=unit,
+                                  direction=direction))
+
+
+def row_lines(scope: Scope, ranking: Ranking) -> list[tuple[int, Markup]]:
+    """(rank, line) of each row, the line from templates/<lang>/indicator_row.html."""
+    indicator = ranking.indicator
+    renderer, lang = scope.services.renderer, scope.lang
+    unit, direction = indicator.unit.value, indicator.direction.value
+    return [(row.rank, _row_line(renderer, lang, row._replace(rank=0), unit,
+                                 direction)) for row in ranking.rows]
+
+
 async def show_ranking(update: Update, context: Ctx, scope: Scope, indicator: Indicator,
                        period: ReportPeriod | None = None, *, edit: bool = False) -> None:
     """The ranked table of an indicator for a period (the latest by default)."""
-    assert scope.store is not None
-    ranking = ranking_of(scope.store, indicator, period)
+    store = scope.store
+    assert store is not None
+    ranking = ranking_of(store, indicator, period,
+                         kept=context.bot_data.setdefault(KEPT_RANKINGS, {}))
     markup = ranking_markup(scope, ranking)
     if edit:
-        await edit_or_send(update, context, scope, "indicator_ranking", markup, ranking=ranking)
-    else:
-        await reply(update, context, scope, "indicator_ranking", markup, ranking=ranking)
+        await edit_or_send(update, context, scope, "indicator_ranking", markup, ranking=ranking,
+                           lines=row_lines(scope, ranking))
+        return
+    # The same question on the same data gets the same text: it is kept until the next write.
+    texts = context.bot_data.setdefault(KEPT_TEXTS, {})
+    key = (store.workspace.chat_id, store.revision, indicator.number, period, scope.lang)
+    text = texts.get(key)
+    if text is None:
+        if len(texts) >= KEPT_MAX:
+            texts.clear()
+        text = texts[key] = render(scope, "indicator_ranking", ranking=ranking,
+                                   lines=row_lines(scope, ranking))
+    await send(context, scope.chat_id, text, markup)
 
 
 async def read_period(update: Update, context: Ctx, scope: Scope, text: str,

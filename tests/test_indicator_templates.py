@@ -104,6 +104,17 @@ def _cases(lang: str) -> dict[str, list[tuple[str, dict[str, Any]]]]:
             ("empty", {"ranking": rank(ind, {}, AGENCIES)}),
             ("no target", {"ranking": rank(payment, payment_values, AGENCIES)}),
         ],
+        "indicator_row": [
+            (f"{row.label}", {"row": row, "unit": "percent", "direction": "higher"})
+            for row in (ranking.rows[0], ranking.rows[2], ranking.rows[7])
+        ] + [
+            ("days, lower is better", {"row": ranking.rows[4]._replace(
+                value=6.5, target=5.0, gap=1.5, change=-2.0, met=False),
+                "unit": "days", "direction": "lower"}),
+            ("count, no target", {"row": ranking.rows[1]._replace(
+                value=1052.0, target=None, gap=None, met=None, change=None),
+                "unit": "count", "direction": "higher"}),
+        ],
         "indicator_list": [
             ("indicators", {"rankings": [ranking, rank(payment, payment_values, AGENCIES)],
                             **common}),
