@@ -18,9 +18,11 @@ Rules decided here (defaults in :class:`ReminderPolicy`):
 - "Remind me tomorrow" silences a task's owner reminders until the next working day, when
   one comes back at the policy hour (the regular one, or a snoozed one when none is due).
 - A reminder is due only on its own day: one missed while the bot was down is sent at
-  start-up if it is still that day, and otherwise the weekly digest covers it. A reminder
-  whose slot passed before the task was created, or before its deadline last moved, is not
-  due: the people concerned have just seen the task.
+  start-up if it is still that day, and otherwise the weekly digest covers it. A slot counts
+  as missed only if the workspace existed at the slot time, no completed wake-up had covered
+  it (:func:`slot_missed`), and, for a reminder about a task, the task had its present shape
+  then: a task created or whose deadline moved after the slot is not reminded for it, and
+  the lists (due soon, escalation, digest) leave out the tasks created after their slot.
 - Quiet: outside working hours nothing is sent (a late start-up catches up next morning
   only through the digest and the following reminders).
 - The weekly digest (Monday 08:00; the next working day of the week when Monday is off)
@@ -68,6 +70,7 @@ __all__ = [
     "reminder_on",
     "report_refs",
     "route",
+    "slot_missed",
     "snooze_until",
     "weekly_digest",
     "working_day_after",
@@ -585,6 +588,24 @@ def _report_wakeup(report: MissingReport, policy: ReminderPolicy, earliest: dt.d
 # -- the plan -------------------------------------------------------------------------------
 
 
+def slot_missed(slot: dt.datetime, *, since: dt.datetime | None,
+                checked_through: dt.datetime | None) -> bool:
+    """Whether a slot that has come is still owed: the workspace existed at the slot time
+    (`since`: when it was created) and no completed wake-up has covered it (`checked_through`:
+    the time of the last wake-up that sent everything due). A slot is thus owed when the bot
+    was down at that time, or stopped in the middle of sending it; not when the workspace was
+    made after it, nor when a running bot already decided what it held.
+    """
+    if since is not None and since > slot:
+        return False
+    return checked_through is None or checked_through < slot
+
+
+def _existing(tasks: Sequence[Task], slot: dt.datetime) -> list[Task]:
+    """The tasks that existed at a slot's time: the lists of that slot show only these."""
+    return [t for t in tasks if t.created_at <= slot]
+
+
 def plan_due(
     tasks: Iterable[Task],
     policy: ReminderPolicy,
@@ -595,12 +616,16 @@ def plan_due(
     *,
     failures: Sequence[DeliveryFailure] = (),
     reports: Sequence[MissingReport] = (),
+    since: dt.datetime | None = None,
+    checked_through: dt.datetime | None = None,
 ) -> list[Reminder]:
     """Exactly the reminders due at `now` and not yet sent: owners' first, then the lists.
 
     `failures` are the undelivered reminders not yet reported, which the digest lists;
     `reports` the indicator values missing around their due day (bot.indicators), whose
-    agencies are reminded like a task's owners (see :func:`_report_reminders`).
+    agencies are reminded like a task's owners (see :func:`_report_reminders`). `since`
+    (the workspace's creation) and `checked_through` (the last completed wake-up) say which
+    of today's slots are still owed (:func:`slot_missed`); None: all of them.
     """
     if not policy.enabled:
         return []
@@ -616,7 +641,8 @@ def plan_due(
     snoozes = snoozes or {}
     due: list[Reminder] = []
     slot = _slot(today, policy.hour, zone)
-    if local >= slot:
+    if local >= slot and slot_missed(slot, since=since, checked_through=checked_through):
+        existing = _existing(tasks, slot)
         for task in tasks:
             reminder = _owner_reminder(task, today, slot, policy, tz, sent,
                                        snoozes.get(task.number))
@@ -625,22 +651,23 @@ def plan_due(
         due.sort(key=lambda r: r.key)
         daily_key = ReminderKey(WORKSPACE_TASK, Kind.DAILY, today)
         if policy.group_daily and daily_key not in sent.keys:
-            soon = due_within(tasks, now, tz, policy.soon_days)
+            soon = due_within(existing, now, tz, policy.soon_days)
             if soon:
                 due.append(Reminder(daily_key, slot, tasks=tuple(soon)))
         due.extend(_report_reminders(reports, today, slot, policy, sent))
         escalation_key = ReminderKey(WORKSPACE_TASK, Kind.ESCALATION, today)
         if policy.escalate_after is not None and escalation_key not in sent.keys:
             limit = policy.escalate_after
-            late = tuple(s for s in overdue(tasks, now, tz) if s.days_late >= limit)
+            late = tuple(s for s in overdue(existing, now, tz) if s.days_late >= limit)
             if late:
                 due.append(Reminder(escalation_key, slot, tasks=late))
     week_start = _monday(today)
     digest_key = ReminderKey(WORKSPACE_TASK, Kind.DIGEST, week_start)
     if _digest_day(week_start, policy) == today and digest_key not in sent.keys:
         digest_slot = _slot(today, policy.digest_hour, zone)
-        if local >= digest_slot:
-            digest = weekly_digest(tasks, now, tz, failures, reports)
+        if local >= digest_slot and slot_missed(digest_slot, since=since,
+                                                checked_through=checked_through):
+            digest = weekly_digest(_existing(tasks, digest_slot), now, tz, failures, reports)
             if not digest.is_empty:
                 due.append(Reminder(digest_key, digest_slot, digest=digest))
     return due

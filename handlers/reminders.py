@@ -257,10 +257,14 @@ async def run_due(app: App, chat_id: int, *, scheduled: dt.datetime | None = Non
         tz = store.workspace.tz
         engine(app).planned[chat_id] = now
         due = plan.plan_due(store.tasks(), rs.policy(), now, tz, rs.sent_keys(), rs.snoozes(),
-                            failures=rs.unreported_failures(), reports=_reports(store, now))
+                            failures=rs.unreported_failures(), reports=_reports(store, now),
+                            since=store.workspace.created_at,
+                            checked_through=rs.checked_through())
         sent = 0
         for reminder in due:
             sent += await _deliver(app, store, rs, reminder, now)
+        # Only now: a bot stopped in the middle of the sends still owes the rest at its restart.
+        rs.mark_checked(now)
         return sent
 
 

@@ -38,6 +38,7 @@ EXTENSIONS = "reminder_extensions"
 # How long the sent log and the failures are kept: the plan looks back a week at most (the
 # cap), the digest a week; the rest is history, and the file must not grow with time alone.
 KEPT_DAYS = 60
+CHECKED = "reminder_checked"  # one document: the time of the last completed wake-up
 DONE = 0  # the "chat" of the entry saying every recipient of a key was handled
 
 
@@ -125,6 +126,7 @@ class ReminderStore:
         self._snooze_table = db.table(SNOOZES)
         self._failures = db.table(FAILURES)
         self._extensions = db.table(EXTENSIONS)
+        self._checked = db.table(CHECKED)
         self._delivered: dict[ReminderKey, set[int]] = {}
         self._done: set[ReminderKey] = set()
         for doc in self._log:
@@ -223,6 +225,21 @@ class ReminderStore:
         self._oldest = limit
         self._done = {k for k in self._done if k.day >= limit}
         self._delivered = {k: v for k, v in self._delivered.items() if k.day >= limit}
+
+    # -- the last completed wake-up -----------------------------------------------------
+
+    def checked_through(self) -> dt.datetime | None:
+        """When the last wake-up that sent everything due ran; None: never recorded."""
+        doc = self._checked.get(doc_id=1)
+        if not isinstance(doc, dict):
+            return None
+        return dt.datetime.fromisoformat(doc["through"])
+
+    def mark_checked(self, at: dt.datetime) -> None:
+        """Record that everything due up to `at` was handled; written after the sends, so a
+        crash in the middle of them leaves the slot owed (at-least-once)."""
+        with self._store.transaction():
+            put(self._checked, 1, {"through": at.isoformat()})
 
     # -- snoozes --------------------------------------------------------------------------
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import io
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -106,12 +107,13 @@ def _typed(con: Console, chat_id: int) -> list[dict[str, Any]]:
 
 
 def _build(
-    data_dir: Path, *, demo_data: bool = True, with_reminders: bool = False, lang: str = "vi"
+    data_dir: Path, *, demo_data: bool = True, with_reminders: bool = False, lang: str = "vi",
+    now: dt.datetime = NOW,
 ) -> tuple[Console, io.StringIO]:
     out = io.StringIO()
     console = Console.build(
         Settings(default_lang=lang), out, demo_data=demo_data, data_dir=data_dir,
-        clock=FixedClock(NOW), with_reminders=with_reminders,
+        clock=FixedClock(now), with_reminders=with_reminders,
     )
     app = console.application
     app.add_handler(CommandHandler("buttons", _show_buttons), group=-1)
@@ -491,7 +493,9 @@ async def test_with_reminders_on_real_data_the_due_reminders_appear_and_the_bann
     tmp_path: Path,
 ) -> None:
     await _real_data_with_reminders_due(tmp_path / "data")
-    con, out = _build(tmp_path / "data", demo_data=False, with_reminders=True)
+    # The next morning: the demo was written at 09:00, after that day's 08:00 reminders.
+    con, out = _build(tmp_path / "data", demo_data=False, with_reminders=True,
+                      now=NOW + dt.timedelta(days=1))
     await con.start(run_jobs=False)
     try:
         assert "Nhắc việc: bật (--with-reminders)" in _take(out)

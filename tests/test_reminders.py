@@ -616,3 +616,64 @@ def test_extension_choices_land_on_working_days(
     deadline: D, today: D, expected: list[tuple[int, D]]
 ) -> None:
     assert r.extension_choices(deadline, today) == expected
+
+
+# -- catch-up after a restart: only what was really missed ------------------------------------
+
+MON = D(2024, 8, 5)  # a Monday: the digest's day too
+TUE = D(2024, 8, 6)
+
+
+def morning_tasks() -> list[Task]:
+    """Made long ago: one due tomorrow (reminder, group list), one a week late (escalation)."""
+    return [task(1, TUE, responsible=(OWNER,)), task(2, D(2024, 7, 29), responsible=(OWNER,))]
+
+
+@pytest.mark.parametrize(
+    ("since", "checked_through", "owed"),
+    [
+        (None, None, True),  # nothing known: as before
+        (at(MON, 7), None, True),  # made before the slot, never woken since
+        (at(MON, 9, 53), None, False),  # made after the slot
+        (at(D(2024, 7, 1)), at(D(2024, 8, 2)), True),  # the bot was down from Friday
+        (at(D(2024, 7, 1)), at(MON, 7, 59), True),  # stopped just before 08:00
+        (at(D(2024, 7, 1)), at(MON, 8, 0), False),  # a wake-up at 08:00 finished its sends
+        (at(D(2024, 7, 1)), at(MON, 9), False),
+    ],
+)
+def test_a_slot_is_owed_only_if_the_workspace_existed_and_no_wakeup_covered_it(
+        since: dt.datetime | None, checked_through: dt.datetime | None, owed: bool) -> None:
+    assert r.slot_missed(at(MON), since=since, checked_through=checked_through) is owed
+
+
+def test_a_group_made_after_the_morning_slot_gets_nothing_for_it_at_a_restart() -> None:
+    # As seen: first started 09:53, the group made at 09:53 with tasks made earlier (an
+    # import, the demo), restarted 09:54: that morning's 08:00 slot sent 8 messages.
+    tasks = morning_tasks()
+    before = keys(r.plan_due(tasks, POLICY, at(MON, 9, 54), TZ))
+    assert [k[1] for k in before] == ["before", "overdue", "daily", "escalation", "digest"]
+    assert r.plan_due(tasks, POLICY, at(MON, 9, 54), TZ, since=at(MON, 9, 53)) == []
+    tomorrow = keys(r.plan_due(tasks, POLICY, at(TUE), TZ, since=at(MON, 9, 53)))
+    assert [k[1] for k in tomorrow] == ["due", "overdue", "daily", "escalation"]
+
+
+def test_a_slot_a_running_bot_already_handled_is_not_handled_again_at_a_restart() -> None:
+    tasks = morning_tasks()
+    handled = r.plan_due(tasks, POLICY, at(MON, 9, 54), TZ, since=at(D(2024, 7, 1)),
+                         checked_through=at(MON, 8, 1))
+    assert handled == []
+    down = r.plan_due(tasks, POLICY, at(MON, 9, 54), TZ, since=at(D(2024, 7, 1)),
+                      checked_through=at(D(2024, 8, 2), 8, 1))
+    assert len(down) == 5
+
+
+def test_the_lists_of_a_missed_slot_leave_out_tasks_made_after_it() -> None:
+    nine = at(MON, 9)
+    tasks = [*morning_tasks(), replace(task(3, D(2024, 8, 7)), created_at=nine),
+             replace(task(4, D(2024, 7, 26)), created_at=nine)]
+    due = {x.key.kind: x for x in r.plan_due(tasks, POLICY, at(MON, 9, 54), TZ)}
+    assert [s.task.number for s in due[Kind.DAILY].tasks] == [1]
+    assert [s.task.number for s in due[Kind.ESCALATION].tasks] == [2]
+    digest = due[Kind.DIGEST].digest
+    assert digest is not None
+    assert [s.task.number for _, late in digest.overdue_by_agency for s in late] == [2]

@@ -28,6 +28,7 @@ from tests.factories import (
     SECRETARY,
     VN,
     make_task,
+    seeded_store,
 )
 from tests.fakes import Call, Fault, fail_calls
 
@@ -489,3 +490,63 @@ async def test_a_workspace_file_does_not_grow_with_time_alone(bot: Harness) -> N
     while last_friday.weekday() != 4:  # weekends send nothing, so they prune nothing
         last_friday -= dt.timedelta(days=1)
     assert oldest >= last_friday - dt.timedelta(days=KEPT_DAYS)
+
+
+async def test_a_group_made_after_the_morning_slot_gets_nothing_for_it_after_a_restart(
+    tmp_path: Path,
+) -> None:
+    # As seen: first started at 09:53 on a Monday, the bot joined a group at 09:53 and its
+    # tasks came in made earlier (as an import or the demo does); restarted at 09:54, it sent
+    # 8 messages for that morning's 08:00 slot: reminders, the chair's list, the digest.
+    data = tmp_path / "data"
+    clock = FixedClock(at(MON, 9, 53))
+    first = await make_harness(data, clock, seed=False)
+    await first.add_bot()
+    seeded_store(first.store, tasks=[
+        make_task("Việc sắp đến hạn", deadline=dt.date(2024, 8, 6), responsible=(OWNER,)),
+        make_task("Việc quá hạn", deadline=dt.date(2024, 7, 26), responsible=(OWNER,)),
+    ])
+    await started(first, OWNER, CHAIR)
+    await first.app.shutdown()
+
+    clock.set(at(MON, 9, 54))
+    second = await make_harness(data, clock, seed=False)
+    try:
+        await started(second, OWNER, CHAIR)
+        start = len(second.api.calls)
+        assert await reminders.wake(second.app, GROUP_ID, scheduled=at(MON, 9, 54)) == 0
+        assert [c for c in second.api.calls[start:] if c.method == "sendMessage"] == []
+        # The next morning the same tasks are reminded as usual.
+        calls = await morning(second, dt.date(2024, 8, 6))
+        assert len(sent_to(calls, OWNER)) == 2 and len(sent_to(calls, CHAIR)) == 1
+    finally:
+        await second.app.shutdown()
+
+
+async def test_a_restart_after_the_morning_wakeup_does_not_send_its_slot_again(
+    tmp_path: Path,
+) -> None:
+    # The 08:00 wake-up ran with escalation off; at 09:00 a secretary switched it on. A
+    # restart at 09:54 must not treat 08:00 as missed: the bot was up then.
+    data = tmp_path / "data"
+    clock = FixedClock(at(WED, 7, 30))
+    first = await make_harness(data, clock, seed=True)
+    add(first, "Việc quá hạn", dt.date(2024, 7, 22), responsible=(OWNER,))
+    rs = first.store.reminders
+    rs.save_policy(dataclasses.replace(rs.policy(), escalate_after=None))
+    await started(first, OWNER, CHAIR)
+    assert sent_to(await morning(first, WED, 8), OWNER)  # the overdue reminder
+    clock.set(at(WED, 9))
+    await first.send("/caidatnhacviec chutri 3")
+    await first.app.shutdown()
+
+    clock.set(at(WED, 9, 54))
+    second = await make_harness(data, clock, seed=False)
+    try:
+        await started(second, OWNER, CHAIR)
+        start = len(second.api.calls)
+        assert await reminders.wake(second.app, GROUP_ID, scheduled=at(WED, 9, 54)) == 0
+        assert sent_to(second.api.calls[start:], CHAIR) == []
+        assert len(sent_to(await morning(second, THU), CHAIR)) == 1  # the list, next morning
+    finally:
+        await second.app.shutdown()
