@@ -1,0 +1,34 @@
+# dondoc in a container: the data directory is a volume, the bot runs as a non-root user.
+#   docker build -t dondoc .
+#   docker volume create dondoc-data
+#   docker run -d --name dondoc --restart on-failure --stop-timeout 30 \
+#       --env-file /etc/dondoc/dondoc.env -v dondoc-data:/data dondoc
+# See "Running in production" in the README.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    DONDOC_DATA_DIR=/data \
+    MPLCONFIGDIR=/tmp/matplotlib
+
+WORKDIR /app
+# Dependencies first, so that a change of code does not reinstall them.
+COPY pyproject.toml README.md ./
+COPY bot/__init__.py bot/__init__.py
+COPY handlers/__init__.py handlers/__init__.py
+COPY store/__init__.py store/__init__.py
+RUN pip install -e .
+COPY bot.py ./
+COPY bot bot
+COPY handlers handlers
+COPY store store
+COPY templates templates
+
+RUN useradd --system --uid 10001 --home-dir /nonexistent --shell /usr/sbin/nologin dondoc \
+    && install -d -o dondoc -g dondoc -m 0750 /data
+USER dondoc
+VOLUME ["/data"]
+# The bot stops within 10 s of SIGTERM; give it --stop-timeout 30 (docker's default is 10 s).
+STOPSIGNAL SIGTERM
+CMD ["python", "bot.py"]
