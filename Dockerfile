@@ -29,6 +29,7 @@ RUN useradd --system --uid 10001 --home-dir /nonexistent --shell /usr/sbin/nolog
     && install -d -o dondoc -g dondoc -m 0750 /data
 USER dondoc
 VOLUME ["/data"]
-# The bot stops within 10 s of SIGTERM; give it --stop-timeout 30 (docker's default is 10 s).
+# Give the bot --stop-timeout 30 to stop after SIGTERM, as the systemd unit does (docker's
+# default, 10 s, is the bound the bot is meant to keep: no margin).
 STOPSIGNAL SIGTERM
 CMD ["python", "bot.py"]

@@ -18,7 +18,7 @@ from handlers.delivery import STOP_GRACE
 ROOT = Path(__file__).resolve().parent.parent
 UNIT = ROOT / "deploy" / "dondoc.service"
 DOCKERFILE = ROOT / "Dockerfile"
-PROMPT_STOP = 10  # seconds: the README promises the bot stops within them after SIGTERM
+PROMPT_STOP = 10  # seconds: the bound issue 7 sets on stopping after SIGTERM
 PRODUCT = ("bot.py", "bot", "handlers", "store", "templates")
 
 
