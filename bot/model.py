@@ -70,6 +70,9 @@ class Workspace:
     next_task_number: int = 1
     created_at: dt.datetime | None = None
     deadline_rule: DeadlineRule = DeadlineRule.ADJUSTED
+    # Ids the group had before Telegram upgraded it to a supergroup: late updates and old
+    # buttons still name them.
+    former_chat_ids: tuple[int, ...] = ()
 
 
 @dataclass(slots=True)

@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 # Feature modules. Their handlers are tried in this order, so the commands people type most
 # (status questions, task updates) come first; "fallback" answers what none took.
 FEATURES = (
+    "handlers.migration",  # first: an upgraded group's data moves before anything reads it
     "handlers.status",
     "handlers.tasks",
     "handlers.newtask",

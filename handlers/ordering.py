@@ -45,7 +45,9 @@ def workspace_keys(registry: Registry, update: object) -> list[int]:
     if chat is None:
         return [user.id] if user is not None else []
     if chat.type in (ChatType.GROUP, ChatType.SUPERGROUP, ChatType.CHANNEL):
-        return [chat.id]
+        # An upgraded group's late updates share the lane of its new id.
+        store = registry.get(chat.id)
+        return [store.workspace.chat_id if store is not None else chat.id]
     keys = [chat.id]
     if user is not None:
         keys.extend(store.workspace.chat_id for store in registry.workspaces_of(user.id))

@@ -137,6 +137,7 @@ def reschedule(app: App, chat_id: int, *, keep_due: bool = True,
     store = svc.registry.get(chat_id)
     if store is None:
         return None
+    chat_id = store.workspace.chat_id  # its id now, if the group was upgraded meanwhile
     rs = reminder_store(app, store)
     now = svc.clock()
     start = after or now
@@ -145,6 +146,17 @@ def reschedule(app: App, chat_id: int, *, keep_due: bool = True,
     engine(app).revisions[chat_id] = store.revision
     _schedule_at(app, chat_id, wake, now, keep_due=keep_due)
     return wake
+
+
+def moved(app: App, old: int, new: int) -> None:
+    """A workspace's group got a new chat id: its reminder state and wake-up follow it."""
+    eng = engine(app)
+    tables: tuple[dict[int, Any], ...] = (eng.locks, eng.revisions, eng.wakeups, eng.planned)
+    for table in tables:
+        if old in table:
+            table.setdefault(new, table.pop(old))
+    _schedule_at(app, old, None, services(app).clock())  # no wake-up under the old id
+    reschedule(app, new)
 
 
 async def _on_job(context: ContextTypes.DEFAULT_TYPE) -> None:

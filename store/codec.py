@@ -67,6 +67,8 @@ def workspace_to_doc(ws: Workspace) -> Doc:
     if ws.deadline_rule is not DeadlineRule.ADJUSTED:
         # Written only when set, so the files of groups on the default stay as they were.
         doc["deadline_rule"] = ws.deadline_rule.value
+    if ws.former_chat_ids:
+        doc["former_chat_ids"] = list(ws.former_chat_ids)
     return doc
 
 
@@ -79,6 +81,7 @@ def workspace_from_doc(doc: Doc) -> Workspace:
         next_task_number=doc.get("next_task_number", 1),
         created_at=_datetime(doc.get("created_at")),
         deadline_rule=DeadlineRule(doc.get("deadline_rule", DeadlineRule.ADJUSTED.value)),
+        former_chat_ids=tuple(doc.get("former_chat_ids", ())),
     )
 
 

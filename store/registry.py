@@ -59,6 +59,12 @@ class UserStore:
         if not prefs.blocked:
             self.save(dataclasses.replace(prefs, blocked=True))
 
+    def workspace_moved(self, old: int, new: int) -> None:
+        """A workspace has a new chat id: users who chose it keep it chosen."""
+        for prefs in list(self._prefs.values()):
+            if prefs.current_workspace == old:
+                self.save(dataclasses.replace(prefs, current_workspace=new))
+
 
 class Registry:
     """Opens every workspace file under a data directory and knows who belongs where.
@@ -72,6 +78,7 @@ class Registry:
         self.data_dir = data_dir
         self._workspaces: dict[int, WorkspaceStore] = {}
         self._lock: DataDirLock | None = None
+        self._former: dict[int, int] = {}  # a group's id before its upgrade -> its id now
         if data_dir is None:
             self.users = UserStore(TinyDB(storage=MemoryStorage))
             return
@@ -91,14 +98,27 @@ class Registry:
         for path in sorted((data_dir / "workspaces").glob("*.json")):
             store = open_workspace_file(path)
             if store.exists:
-                self._workspaces[store.workspace.chat_id] = store
+                self._add(store)
+                if path != self._path(store.workspace.chat_id):
+                    # Stopped between recording a group's new id and renaming its file.
+                    store.move_to(self._path(store.workspace.chat_id))
+
+    def _add(self, store: WorkspaceStore) -> None:
+        chat_id = store.workspace.chat_id
+        self._workspaces[chat_id] = store
+        for former in store.workspace.former_chat_ids:
+            self._former[former] = chat_id
 
     def _path(self, chat_id: int) -> Path:
         assert self.data_dir is not None
         return self.data_dir / "workspaces" / f"{chat_id}.json"
 
     def get(self, chat_id: int) -> WorkspaceStore | None:
-        return self._workspaces.get(chat_id)
+        """The workspace of a group chat, also by the id the group had before an upgrade."""
+        found = self._workspaces.get(chat_id)
+        if found is None and chat_id in self._former:
+            found = self._workspaces.get(self._former[chat_id])
+        return found
 
     def all(self) -> list[WorkspaceStore]:
         return list(self._workspaces.values())
@@ -106,7 +126,7 @@ class Registry:
     def create(self, chat_id: int, title: str, *, lang: str, tz: str, at: dt.datetime,
                actor: int = 0) -> WorkspaceStore:
         """The workspace of a group chat, created on first sight."""
-        existing = self._workspaces.get(chat_id)
+        existing = self.get(chat_id)
         if existing is not None:
             return existing
         workspace = Workspace(chat_id=chat_id, title=title, lang=lang, tz=tz, created_at=at)
@@ -123,6 +143,34 @@ class Registry:
         if self._lock is not None:
             self._lock.release()
             self._lock = None
+
+    def migrate(self, old: int, new: int, *, at: dt.datetime, actor: int = 0
+                ) -> WorkspaceStore | None:
+        """Telegram upgraded group `old` to supergroup `new`: its workspace moves to `new`.
+
+        The new id is recorded first (audited), then the file is renamed; stopped between
+        the two, the next start finds the file by its content and renames it. The old id is
+        remembered, so late updates and old buttons still find the workspace. Returns the
+        workspace moved, None if there was nothing to move (already moved, or unknown);
+        ValueError if `new` has a workspace of its own already.
+        """
+        store = self._workspaces.get(old)
+        if store is None:
+            return None
+        if new in self._workspaces:
+            raise ValueError(f"chat {new} has a workspace already; {old} is not moved there")
+        workspace = store.workspace
+        store.save_workspace(
+            dataclasses.replace(workspace, chat_id=new,
+                                former_chat_ids=(*workspace.former_chat_ids, old)),
+            actor=actor, at=at,
+        )
+        if self.data_dir is not None:
+            store.move_to(self._path(new))
+        del self._workspaces[old]
+        self._add(store)
+        self.users.workspace_moved(old, new)
+        return store
 
     def workspaces_of(self, user_id: int) -> list[WorkspaceStore]:
         """The workspaces where `user_id` is a member, by title."""

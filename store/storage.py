@@ -463,6 +463,21 @@ class DurableStorage(BatchStorage):
     def _replace(self, payload: bytes) -> None:
         atomic_write(self.path, payload)
 
+    def move(self, path: Path) -> None:
+        """Rename the file, atomically, and write there from now on."""
+        os.replace(self.path, path)
+        _fsync_directory(path.parent)
+        self.path = path
+
+
+def _fsync_directory(directory: Path) -> None:
+    """A rename reaches the disk only with its folder."""
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
 
 class MemoryStorage(BatchStorage):
     """The same storage on bytes in memory, for unit tests and the file-less registry."""

@@ -345,6 +345,12 @@ class WorkspaceStore:
             self._meetings[numbered.number] = numbered
         return numbered
 
+    def move_to(self, path: Path) -> None:
+        """Rename the workspace's file (its group got a new chat id); in memory, nothing."""
+        move = getattr(self._db.storage, "move", None)
+        if move is not None:
+            move(path)
+
     def close(self) -> None:
         self._db.close()
 

@@ -128,6 +128,10 @@ class Harness:
                                        chat_type="supergroup", title=GROUP_TITLE)
         return await self._feed(update, False)
 
+    async def feed(self, update: dict[str, Any], *, expect_error: bool = False) -> list[Call]:
+        """Any update built with tests.fakes (service messages, say)."""
+        return await self._feed(update, expect_error)
+
     def message_with_button(self, data: str, chat: int = GROUP_ID) -> int:
         for message in reversed(self.api.messages(chat)):
             rows = message.get("reply_markup", {}).get("inline_keyboard", [])

@@ -7,11 +7,7 @@ beforehand, as a previous run would have left it.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import random
-import signal
-import subprocess
-import sys
 import threading
 from collections import Counter
 from collections.abc import Iterator
@@ -22,12 +18,12 @@ import pytest
 
 from bot.model import Agency, AgencyKind, Member, Role, UserPrefs
 from store.registry import Registry
+from tests.bot_process import BotProcess
 from tests.factories import make_task
 from tests.fake_server import FakeTelegramServer
 from tests.fakes import Fault, LocalBotAPI
 from tests.fakes import Member as ChatMember
 
-ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "434343:E2E-REMINDERS"
 GROUP = -1005555555555
 TZ = "Asia/Ho_Chi_Minh"
@@ -56,44 +52,6 @@ def prepare(data_dir: Path) -> None:
     registry.close()  # the bot's process opens the directory next
 
 
-class BotProcess:
-    """`python bot.py` with its clock starting at a chosen instant."""
-
-    def __init__(self, server: FakeTelegramServer, data_dir: Path) -> None:
-        self.server = server
-        self.data_dir = data_dir
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self, fake_now: str) -> None:
-        env = {
-            **os.environ,
-            "TELEGRAM_BOT_TOKEN": TOKEN,
-            "TELEGRAM_API_URL": self.server.api_url,
-            "TELEGRAM_FILE_URL": self.server.api_url.replace("/bot", "/file/bot"),
-            "DONDOC_DATA_DIR": str(self.data_dir),
-            "DONDOC_FAKE_NOW": fake_now,
-        }
-        self.proc = subprocess.Popen([sys.executable, "bot.py"], cwd=ROOT, env=env,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-    def kill(self) -> None:
-        """Killed outright: no clean shutdown, as on a power cut."""
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGKILL)
-            self.proc.wait()
-        self.proc = None
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.proc = None
-
-
 @pytest.fixture
 def setup(tmp_path: Path) -> Iterator[tuple[BotProcess, LocalBotAPI]]:
     api = LocalBotAPI(TOKEN)
@@ -104,7 +62,7 @@ def setup(tmp_path: Path) -> Iterator[tuple[BotProcess, LocalBotAPI]]:
         api.add_chat(user, "private", first_name=f"Cán bộ {user}")
     prepare(tmp_path / "data")
     with FakeTelegramServer(api) as server:
-        bot = BotProcess(server, tmp_path / "data")
+        bot = BotProcess(server, tmp_path / "data", TOKEN)
         try:
             yield bot, api
         finally:

@@ -8,11 +8,7 @@ exit promptly, log as sent exactly what was sent, and send the rest at its next 
 from __future__ import annotations
 
 import datetime as dt
-import os
 import signal
-import subprocess
-import sys
-import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,12 +18,12 @@ import pytest
 from bot.model import Agency, AgencyKind, Member, Role
 from bot.reminders import Kind, ReminderKey
 from store.registry import Registry
+from tests.bot_process import BotProcess
 from tests.factories import make_task
 from tests.fake_server import FakeTelegramServer
 from tests.fakes import Limits, LocalBotAPI, message_update
 from tests.fakes import Member as ChatMember
 
-ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "515151:E2E-STOP"
 GROUP = -1006666666666
 TZ = "Asia/Ho_Chi_Minh"
@@ -79,43 +75,6 @@ def mentioned_tasks(api: LocalBotAPI) -> Counter[int]:
     return found
 
 
-class BotProcess:
-    def __init__(self, server: FakeTelegramServer, data_dir: Path) -> None:
-        self.server = server
-        self.data_dir = data_dir
-        self.log = data_dir.parent / "bot.log"
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self, fake_now: str) -> None:
-        env = {
-            **os.environ,
-            "TELEGRAM_BOT_TOKEN": TOKEN,
-            "TELEGRAM_API_URL": self.server.api_url,
-            "TELEGRAM_FILE_URL": self.server.api_url.replace("/bot", "/file/bot"),
-            "DONDOC_DATA_DIR": str(self.data_dir),
-            "DONDOC_FAKE_NOW": fake_now,
-        }
-        with self.log.open("ab") as log:
-            self.proc = subprocess.Popen([sys.executable, "bot.py"], cwd=ROOT, env=env,
-                                         stdout=log, stderr=log)
-
-    def stop_timed(self, sig: signal.Signals) -> float:
-        """Send `sig`; the seconds until the process has exited."""
-        assert self.proc is not None
-        began = time.monotonic()
-        self.proc.send_signal(sig)
-        try:
-            self.proc.wait(timeout=60)
-        finally:
-            self.kill()
-        return time.monotonic() - began
-
-    def kill(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-
-
 @pytest.fixture
 def setup(tmp_path: Path) -> Iterator[tuple[BotProcess, LocalBotAPI]]:
     api = LocalBotAPI(TOKEN)  # Telegram's limits: 20 messages a minute in a group
@@ -124,7 +83,7 @@ def setup(tmp_path: Path) -> Iterator[tuple[BotProcess, LocalBotAPI]]:
                   *(ChatMember(u, f"Cán bộ {u}", "member") for u in OWNERS)])
     prepare(tmp_path / "data")
     with FakeTelegramServer(api) as server:
-        bot = BotProcess(server, tmp_path / "data")
+        bot = BotProcess(server, tmp_path / "data", TOKEN)
         try:
             yield bot, api
         finally:
@@ -142,9 +101,8 @@ def test_stop_is_prompt_and_what_was_not_sent_is_sent_at_the_next_start(
                                        first_name="Chủ trì"))
     api.wait_for(lambda: len(api.sent("sendMessage", GROUP)) >= 20, timeout=60)
     elapsed = bot.stop_timed(sig)
-    log = bot.log.read_text(errors="replace")
-    assert elapsed < STOP_WITHIN, (elapsed, log[-3000:])
-    assert "Traceback" not in log, log[-3000:]
+    assert elapsed < STOP_WITHIN, (elapsed, bot.tail())
+    assert "Traceback" not in bot.log.read_text(errors="replace"), bot.tail()
     sent = mentioned_tasks(api)
     assert len(sent) < len(OWNERS)  # the minute was full: some reminders were still queued
     assert logged_tasks(bot.data_dir) == set(sent)

@@ -15,6 +15,7 @@ from tests.fakes.updates import (
     callback_update,
     document_update,
     message_update,
+    migration_updates,
     my_chat_member_update,
 )
 from tests.fakes.wire import UploadedFile, decode_params, encode_error, encode_result
@@ -40,6 +41,7 @@ __all__ = [
     "file_download_path",
     "long_poll",
     "message_update",
+    "migration_updates",
     "my_chat_member_update",
     "parse_html",
     "utf16_len",

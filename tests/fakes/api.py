@@ -223,6 +223,22 @@ class LocalBotAPI(BotMethods):
             )
             self._chat_or_raise(chat_id).members[member.user_id] = member.status
 
+    def migrate_chat(self, chat_id: int, new_id: int | None = None) -> int:
+        """Telegram upgrades basic group `chat_id` to a supergroup: a new chat, a new id, the
+        same title and members; anything sent to the old id is refused with the new id
+        (``migrate_to_chat_id``, which PTB raises as ChatMigrated). Returns the new id; see
+        updates.migration_updates for the service messages the bot then receives."""
+        with self._changed:
+            old = self._chat_or_raise(chat_id)
+            if old.type != "group" or old.migrated_to is not None:
+                raise ValueError("only a basic group is upgraded, once")
+            new_id = new_id if new_id is not None else int(f"-100{abs(chat_id)}")
+            self._chats[new_id] = ChatState(new_id, "supergroup", old.title, old.username,
+                                            old.bot_status, dict(old.members))
+            old.migrated_to = new_id
+            self._changed.notify_all()
+        return new_id
+
     def set_bot_status(self, chat_id: int, status: str) -> None:
         """The bot's own membership: 'left'/'kicked' make sends fail with 403."""
         if status not in MEMBER_STATUSES:

@@ -55,6 +55,7 @@ class ChatState:
     markups: dict[int, dict[str, Any]] = field(default_factory=dict)
     next_message_id: int = 1
     menu_button: dict[str, Any] | None = None
+    migrated_to: int | None = None  # a group upgraded to a supergroup: its new id
 
 
 def member_json(user: dict[str, Any], status: str) -> dict[str, Any]:

@@ -11,11 +11,13 @@ from typing import Any
 class BotAPIError(Exception):
     """An error answer of the Bot API: ``{"ok": false, "error_code": ..., "description": ...}``."""
 
-    def __init__(self, error_code: int, description: str, retry_after: int | None = None) -> None:
+    def __init__(self, error_code: int, description: str, retry_after: int | None = None,
+                 migrate_to_chat_id: int | None = None) -> None:
         super().__init__(description)
         self.error_code = error_code
         self.description = description
         self.retry_after = retry_after
+        self.migrate_to_chat_id = migrate_to_chat_id
 
     def to_json(self) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -25,6 +27,8 @@ class BotAPIError(Exception):
         }
         if self.retry_after is not None:
             body["parameters"] = {"retry_after": self.retry_after}
+        if self.migrate_to_chat_id is not None:
+            body["parameters"] = {"migrate_to_chat_id": self.migrate_to_chat_id}
         return body
 
     def __repr__(self) -> str:
@@ -41,6 +45,12 @@ def bad_request(message: str) -> BotAPIError:
 
 def forbidden(message: str) -> BotAPIError:
     return BotAPIError(403, f"Forbidden: {message}")
+
+
+def chat_migrated(new_chat_id: int) -> BotAPIError:
+    """What Telegram answers a message to a group that was upgraded to a supergroup."""
+    return BotAPIError(400, "Bad Request: group chat was upgraded to a supergroup chat",
+                       migrate_to_chat_id=new_chat_id)
 
 
 def too_many_requests(retry_after: int) -> BotAPIError:

@@ -10,7 +10,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from tests.fakes.chats import ChatState, UserState, member_json
-from tests.fakes.errors import BotAPIError, bad_request, forbidden
+from tests.fakes.errors import BotAPIError, bad_request, chat_migrated, forbidden
 from tests.fakes.html_parser import formatted, utf16_len
 from tests.fakes.limits import Limits, RateLimiter
 from tests.fakes.wire import INT_RE, UploadedFile, int_param
@@ -101,6 +101,8 @@ class BotMethods:
         return chat
 
     def _check_can_write(self, chat: ChatState) -> None:
+        if chat.migrated_to is not None:
+            raise chat_migrated(chat.migrated_to)
         if chat.type == "private":
             if self._users[chat.id].blocked:
                 raise forbidden("bot was blocked by the user")

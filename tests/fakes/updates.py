@@ -116,6 +116,22 @@ def document_update(
     )
 
 
+def migration_updates(api: LocalBotAPI, *, chat_id: int, user_id: int) -> list[dict[str, Any]]:
+    """The two service messages of an upgrade (after api.migrate_chat): ``migrate_to_chat_id``
+    in the old group, then ``migrate_from_chat_id`` in the new supergroup."""
+    with api._changed:
+        old = api._chats[chat_id]
+        if old.migrated_to is None:
+            raise ValueError(f"chat {chat_id} was not upgraded: call migrate_chat first")
+        new = api._chats[old.migrated_to]
+        sender = api._users[user_id].to_json()
+        leaving = api._incoming_message(old, sender, {"migrate_to_chat_id": new.id})
+        arriving = api._incoming_message(new, sender, {"migrate_from_chat_id": old.id})
+        api._changed.notify_all()
+        return [{"update_id": api.next_update_id(), "message": copy.deepcopy(message)}
+                for message in (leaving, arriving)]
+
+
 def callback_update(
     api: LocalBotAPI,
     *,
