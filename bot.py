@@ -21,11 +21,12 @@ EXIT_BAD_SETTING = 2
 EXIT_CORRUPT_DATA = 3
 EXIT_TOKEN_REJECTED = 4
 EXIT_DATA_IN_USE = 5
+EXIT_BAD_BACKUP = 6
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    """`python bot.py`, or `python bot.py console` with --demo, --web, --data DIR and
-    --with-reminders."""
+    """`python bot.py`, `python bot.py console` with --demo, --web, --data DIR and
+    --with-reminders, `python bot.py backup DIR`, `python bot.py restore FILE`."""
     parser = argparse.ArgumentParser(
         prog="bot.py", description="dondoc: the task-chasing assistant of a working group.",
     )
@@ -42,6 +43,10 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     console.add_argument("--with-reminders", action="store_true",
                          help="on real data, send the reminders that fall due here (they are "
                               "then logged as sent, and the real bot does not send them)")
+    backup = modes.add_parser("backup", help="copy the data files into DIR (bot stopped)")
+    backup.add_argument("dir", type=Path, help="folder the backup .zip is written into")
+    restore = modes.add_parser("restore", help="restore a backup .zip (bot stopped)")
+    restore.add_argument("file", type=Path, help="a backup made by 'backup' or by /backup")
     return parser.parse_args(argv)
 
 
@@ -81,6 +86,38 @@ def run_console(settings: Settings, demo: bool, data_dir: Path | None,
     return 0
 
 
+def run_backup(settings: Settings, out_dir: Path) -> int:
+    """`python bot.py backup DIR`: every data file in one .zip with their checksums."""
+    import datetime as dt
+
+    from store.backup import backup_data_dir, checksum
+
+    now = dt.datetime.now().astimezone()
+    target = backup_data_dir(settings.data_dir, out_dir, now=now)
+    tell("cli_backup_done", settings.default_lang, stream=sys.stdout,
+         path=str(target.absolute()), digest=checksum(target.read_bytes()))
+    return EXIT_STOPPED
+
+
+def run_restore(settings: Settings, backup_file: Path) -> int:
+    """`python bot.py restore FILE`: the backup's files put back, the current ones kept."""
+    import datetime as dt
+
+    from store.backup import BackupError, restore_data_dir
+
+    try:
+        done = restore_data_dir(settings.data_dir, backup_file,
+                                now=dt.datetime.now().astimezone())
+    except (BackupError, OSError) as exc:
+        reason = exc.reason if isinstance(exc, BackupError) else "not_found"
+        tell("cli_restore_refused", settings.default_lang, reason=reason,
+             path=str(backup_file.absolute()))
+        return EXIT_BAD_BACKUP
+    tell("cli_restore_done", settings.default_lang, stream=sys.stdout, files=done.files,
+         kept=str(done.kept.absolute()))
+    return EXIT_STOPPED
+
+
 def main(argv: list[str] | None = None) -> int:
     """Parse the command line and the settings, then run the bot or the console."""
     args = parse_args(sys.argv[1:] if argv is None else argv)
@@ -88,6 +125,10 @@ def main(argv: list[str] | None = None) -> int:
         settings = Settings.from_env()
         if args.mode == "console":
             return run_console(settings, args.demo, args.data, args.with_reminders, args.web)
+        if args.mode == "backup":
+            return run_backup(settings, args.dir)
+        if args.mode == "restore":
+            return run_restore(settings, args.file)
         if not settings.token:
             tell("startup_no_token", settings.default_lang)
             return EXIT_NO_TOKEN

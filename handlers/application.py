@@ -49,6 +49,7 @@ FEATURES = (
     "handlers.reminders",
     "handlers.imports",
     "handlers.exports",
+    "handlers.backup",
     "handlers.indicators",
     "handlers.indicator_report",
     "handlers.indicator_admin",

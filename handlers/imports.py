@@ -76,7 +76,8 @@ def _name_key(name: str) -> str:
     return hashlib.blake2s(name.encode(), digest_size=4).hexdigest()
 
 
-def _document(message: Message | None) -> Document | None:
+def attached_document(message: Message | None) -> Document | None:
+    """The file a message carries, or the file it replies to."""
     if message is None:
         return None
     if message.document is not None:
@@ -94,7 +95,7 @@ async def import_plan(update: Update, context: Ctx) -> None:
     scope = await resolve(update, context)
     if not await _leader(update, context, scope):
         return
-    document = _document(update.effective_message)
+    document = attached_document(update.effective_message)
     if document is None:
         await reply(update, context, scope, "import_usage")
         return

@@ -10,9 +10,10 @@ from tinydb import TinyDB
 
 from bot.model import UserPrefs, Workspace
 from store import codec
+from store.backup import kept_name
 from store.documents import put
 from store.lock import DataDirLock
-from store.storage import BatchStorage, DurableStorage, MemoryStorage
+from store.storage import BatchStorage, DurableStorage, MemoryStorage, atomic_write
 from store.workspace import WorkspaceStore, open_workspace_file
 
 
@@ -137,6 +138,25 @@ class Registry:
             store.save_workspace(workspace, actor=actor, at=at)
         self._workspaces[chat_id] = store
         return store
+
+    def restore_workspace(self, chat_id: int, data: bytes, *, at: dt.datetime) -> Path:
+        """Replace a workspace's file with `data` (a file of the same workspace, checked by
+        the caller) and open it anew; the file it replaces is kept beside it, under the name
+        returned. The old store object must not be used afterwards."""
+        if self.data_dir is None:
+            raise ValueError("a registry in memory has no file to restore")
+        old = self._workspaces.get(chat_id)
+        path = self._path(chat_id)
+        kept = kept_name(path, at)
+        if path.exists():
+            # Kept first, and on disk, before the file it keeps is replaced.
+            atomic_write(kept, path.read_bytes())
+        atomic_write(path, data)
+        store = open_workspace_file(path)
+        self._workspaces[chat_id] = store
+        if old is not None:
+            old.close()
+        return kept
 
     def close(self) -> None:
         """Let another process open the data directory (the end of the process does too)."""

@@ -351,6 +351,13 @@ class WorkspaceStore:
         if move is not None:
             move(path)
 
+    def snapshot(self) -> bytes:
+        """The workspace's data exactly as its file holds it (what a backup keeps)."""
+        data = self._storage._read_all()
+        if data is None:
+            raise ValueError("the workspace has never been written")
+        return data
+
     def close(self) -> None:
         self._db.close()
 

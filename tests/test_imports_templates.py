@@ -16,12 +16,14 @@ from bot.model import Workspace
 from bot.plan_import import Preview, Problem, Unresolved
 from bot.recurrence import Cadence, Recurrence
 from bot.render import Renderer
+from store.backup import Contents
 from tests.factories import NOW, TZ, make_task
 
 GOLDEN = Path(__file__).parent / "golden"
 WORKSPACE = Workspace(chat_id=-100, title="Tổ công tác cải cách TTHC", created_at=NOW)
 BASE: dict[str, Any] = {"today": NOW.date(), "now": NOW, "tz": TZ, "workspace": WORKSPACE}
 
+CONTENTS = Contents("Tổ công tác cải cách TTHC", 68, 15, 5, 2)
 PREVIEW = Preview(
     plan="Kế hoạch CCHC năm 2025",
     tasks=38,
@@ -60,12 +62,32 @@ CASES: dict[str, tuple[str, dict[str, Any]]] = {
     "recurrence_quarterly": ("recurrence", {"r": Recurrence(Cadence.QUARTERLY, 20)}),
     "recurrence_half_yearly": ("recurrence", {"r": Recurrence(Cadence.HALF_YEARLY)}),
     "recurrence_yearly": ("recurrence", {"r": Recurrence(Cadence.YEARLY, 15, 12)}),
+    "backup_sent": ("backup_sent", {"digest": "ab" * 32, "contents": CONTENTS}),
+    "backup_private_sent": ("backup_private", {"sent": True}),
+    "backup_private_closed": ("backup_private", {"sent": False}),
+    "backup_buttons": ("backup_buttons", {}),
+    "backup_files": ("backup_files", {}),
+    "restore_usage": ("restore_usage", {}),
+    "restore_confirm": ("restore_confirm", {
+        "current": CONTENTS, "incoming": Contents("Tổ công tác cải cách TTHC", 60, 15, 5, 1),
+        "made_at": NOW, "digest": "cd" * 32,
+    }),
+    "restore_done": ("restore_done", {"cancelled": False, "contents": CONTENTS, "made_at": NOW,
+                                      "kept": "-100.json.before-restore-20240731-090000"}),
+    "restore_cancelled": ("restore_done", {"cancelled": True}),
+    "cli_backup_done": ("cli_backup_done", {"path": "/srv/backups/dondoc-backup.zip",
+                                            "digest": "ef" * 32}),
+    "cli_restore_done": ("cli_restore_done", {"files": ["users.json", "workspaces/-100.json"],
+                                              "kept": "/srv/data/before-restore-20240731"}),
     "calendar_event": ("calendar_event", {
         "task": make_task("Rà soát & đơn giản hóa TTHC", plan="KH 2025", number=12, ref="3",
                           output="Báo cáo"),
         "lead": "UBND tỉnh Nghệ An",
     }),
 }
+RESTORE_REASONS = ["in_group", "too_large", "download", "damaged", "unreadable",
+                   "other_workspace", "not_a_backup"]
+CLI_REASONS = ["not_found", "damaged", "unreadable", "not_a_backup"]
 REASONS = ["too_large", "too_many_rows", "password", "old_format", "broken", "wrong_type",
            "no_table", "no_header", "download", "empty", "expired"]
 BUTTONS: list[tuple[str, dict[str, Any]]] = [("create", {"unknown": "Bộ Nội vụ"}),
@@ -105,3 +127,14 @@ def test_every_button_label_matches_its_golden_text(lang: str) -> None:
         for which, values in BUTTONS
     )
     _check(f"import_button_{lang}.html", text)
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_every_restore_refusal_matches_its_golden_text(lang: str) -> None:
+    renderer = Renderer()
+    text = "\n---\n".join(
+        [renderer.render("restore_refused", lang, reason=r, **BASE) for r in RESTORE_REASONS]
+        + [renderer.render("cli_restore_refused", lang, reason=r, path="/srv/b.zip", **BASE)
+           for r in CLI_REASONS]
+    )
+    _check(f"restore_refused_{lang}.html", text)
