@@ -1,14 +1,19 @@
-"""Benchmark of the foundation: reads and writes through the real Application, against floors.
+"""Benchmark of the foundation: every read and write command through the real Application.
 
 Run by hand: `.venv/bin/python -m bench.bench_core [--workspaces 100] [--tasks 1000]`.
-Reads are compared with an echo command measured in the same run; writes with the echo plus
-one fsync'd atomic replace of a file the size of that workspace's data.
+Each command is compared with its floor, measured in the same run, interleaved with it: for a
+read, an echo that sends the very same reply (the same Bot API calls with the same text and
+buttons, and no work behind them); for a write, that echo plus one fsync'd atomic replace of a
+file the size of that workspace's data. `--profile FILE` writes cProfile's statistics of the
+measured rounds (`python -m pstats FILE`).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
+import itertools
 import os
 import resource
 import statistics
@@ -17,20 +22,27 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
-from telegram.ext import CommandHandler
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bench.generate import NOW, SECRETARY, write_workspaces
+from bench.generate import NOW, PROVINCES, SECRETARY, write_workspaces
 from bot.clock import FixedClock
+from bot.model import Task
 from bot.settings import Settings
 from handlers.application import build_application
+from handlers.services import services
 from store.storage import atomic_write
-from tests.fakes import Limits, LocalBotAPI, LocalRequest, message_update
+from tests.fakes import Call, Limits, LocalBotAPI, LocalRequest, callback_update, message_update
 
 ROOT = Path(__file__).resolve().parent.parent
+READ_GOAL = (1.3, 2.0)  # at most this times the floor: at the median, at p99
+WRITE_GOAL = (1.3, None)  # the median only: a write's p99 is the disk's
+STARTUP_GOAL = 1.0  # seconds to the first getUpdates
+MEMORY_GOAL = 150  # MB, peak
 
 
 def _rss_mb() -> float:
@@ -48,20 +60,111 @@ def _stats(samples: list[float]) -> tuple[float, float]:
     return statistics.median(ordered), p99
 
 
-async def _echo(update: Update, context: Any) -> None:
-    """The floor: parse an update, send one short message."""
-    assert update.effective_chat is not None
-    await context.bot.send_message(update.effective_chat.id, "echo")
+# -- the floor: the same reply, sent by a handler that does nothing else --------------------
 
 
-async def _echo_same(update: Update, context: Any) -> None:
-    """A second reference: send the very reply an operation produced, with no work behind it."""
-    assert update.effective_chat is not None
-    text, markup = context.bot_data["bench.reply"]
-    await context.bot.send_message(update.effective_chat.id, text, reply_markup=markup)
+async def _replay(context: Any, calls: list[Call], query: Any = None) -> None:
+    """Make the Bot API calls an operation made, as it made them; a button's edits and answer
+    go to the echo's own message and query."""
+    bot = context.bot
+    for call in calls:
+        params = call.params
+        markup = params.get("reply_markup")
+        buttons = InlineKeyboardMarkup.de_json(markup, bot) if markup else None
+        if call.method == "sendMessage":
+            await bot.send_message(params["chat_id"], params["text"], reply_markup=buttons)
+        elif call.method == "editMessageText":
+            await query.edit_message_text(params["text"], reply_markup=buttons)
+        elif call.method == "answerCallbackQuery":
+            await query.answer(params.get("text"), show_alert=params.get("show_alert", False))
+        else:
+            raise ValueError(f"the echo does not replay {call.method}")
 
 
-async def run(data_dir: Path, chat_ids: list[int], rounds: int) -> dict[str, list[float]]:
+async def _echo_command(update: Update, context: Any) -> None:
+    """The floor of a command: send the very reply the command sent."""
+    await _replay(context, context.bot_data["bench.reply"])
+
+
+async def _echo_button(update: Update, context: Any) -> None:
+    """The floor of a button press: answer and edit as the press did."""
+    await _replay(context, context.bot_data["bench.reply"], update.callback_query)
+
+
+# -- the run --------------------------------------------------------------------------------
+
+
+@dataclass
+class Measure:
+    """One command: its name as it is typed, whether it writes, and its timings."""
+
+    name: str
+    writes: bool
+    times: list[float] = field(default_factory=list)
+    floors: list[float] = field(default_factory=list)
+
+
+class Bench:
+    """The real Application on the fake Bot API, and the updates a benchmark feeds it."""
+
+    def __init__(self, app: Application[Any, Any, Any, Any, Any, Any], api: LocalBotAPI,
+                 data_dir: Path) -> None:
+        self.app = app
+        self.api = api
+        self.data_dir = data_dir
+
+    async def _process(self, update: dict[str, Any]) -> tuple[float, list[Call]]:
+        before = len(self.api.calls)
+        parsed = Update.de_json(update, self.app.bot)
+        start = time.perf_counter()
+        await self.app.process_update(parsed)
+        elapsed = time.perf_counter() - start
+        calls = self.api.calls[before:]
+        failed = [c for c in calls if not c.ok]
+        if failed:
+            raise RuntimeError(f"Bot API error in the benchmark: {failed[0]}")
+        return elapsed, calls
+
+    async def command(self, chat_id: int, text: str) -> tuple[float, list[Call]]:
+        return await self._process(message_update(
+            self.api, chat_id=chat_id, user_id=SECRETARY, text=text, first_name="Thư ký"))
+
+    async def press(self, chat_id: int, message_id: int, data: str) -> tuple[float, list[Call]]:
+        return await self._process(callback_update(
+            self.api, chat_id=chat_id, user_id=SECRETARY, message_id=message_id, data=data,
+            first_name="Thư ký", check_button=data.startswith("task:")))
+
+    async def echo_command(self, chat_id: int, calls: list[Call]) -> float:
+        self.app.bot_data["bench.reply"] = calls
+        return (await self.command(chat_id, "/benchecho"))[0]
+
+    async def echo_press(self, chat_id: int, calls: list[Call], shown: Call) -> float:
+        """The same answer and edit, on a copy of the message that was pressed."""
+        params = shown.params
+        copy = self.api.call("sendMessage", {
+            "chat_id": chat_id, "text": params["text"], "parse_mode": "HTML",
+            "reply_markup": params.get("reply_markup")})
+        self.app.bot_data["bench.reply"] = calls
+        return (await self.press(chat_id, copy["message_id"], "benchecho"))[0]
+
+    def replace_seconds(self, chat_id: int) -> float:
+        """One fsync'd atomic replace of a file the size of the workspace's data file."""
+        size = (self.data_dir / "workspaces" / f"{chat_id}.json").stat().st_size
+        payload = os.urandom(size)
+        start = time.perf_counter()
+        atomic_write(self.data_dir / "floor.bin", payload)
+        return time.perf_counter() - start
+
+
+def _open_tasks(app: Application[Any, Any, Any, Any, Any, Any], chat_id: int) -> list[int]:
+    store = services(app).registry.get(chat_id)
+    assert store is not None
+    tasks: list[Task] = store.tasks()
+    return [t.number for t in tasks if not t.is_closed]
+
+
+async def run(data_dir: Path, chat_ids: list[int], rounds: int,
+              profile: Path | None = None) -> list[Measure]:
     api = LocalBotAPI("123456:BENCH", limits=Limits.unlimited())
     for chat_id in chat_ids:
         api.add_chat(chat_id, "supergroup", f"Tổ {chat_id}")
@@ -69,68 +172,62 @@ async def run(data_dir: Path, chat_ids: list[int], rounds: int) -> dict[str, lis
         Settings(token="123456:BENCH", data_dir=data_dir), clock=FixedClock(NOW),
         request=LocalRequest(api), rate_limiter=False,
     )
-    # First in group 0, so the fallback's "unknown command" does not answer it too.
-    app.handlers[0].insert(0, CommandHandler("echo", _echo))
-    app.handlers[0].insert(0, CommandHandler("echosame", _echo_same))
+    # First in group 0, so the fallback's "unknown command" does not answer them too.
+    app.handlers[0].insert(0, CommandHandler("benchecho", _echo_command))
+    app.handlers[0].insert(0, CallbackQueryHandler(_echo_button, pattern="^benchecho$"))
     await app.initialize()
     print(f"  memory after loading every workspace: {_rss_mb():.0f} MB")
-
-    async def command(chat_id: int, text: str) -> float:
-        update = Update.de_json(
-            message_update(api, chat_id=chat_id, user_id=SECRETARY, text=text,
-                           first_name="Thư ký"),
-            app.bot,
-        )
-        start = time.perf_counter()
-        await app.process_update(update)
-        return time.perf_counter() - start
-
-    samples: dict[str, list[float]] = {k: [] for k in (
-        "echo", "status", "overdue", "card", "done", "floor_write",
-        "same:status", "same:overdue", "same:card", "same:done")}
-
-    async def same_reply(name: str, chat_id: int) -> None:
-        sent = [c for c in api.calls if c.method == "sendMessage" and c.ok]
-        params = sent[-1].params
-        markup = params.get("reply_markup")
-        app.bot_data["bench.reply"] = (
-            params["text"], InlineKeyboardMarkup.de_json(markup, app.bot) if markup else None,
-        )
-        samples[f"same:{name}"].append(await command(chat_id, "/echosame"))
-    ops: dict[str, Callable[[int, int], str]] = {
-        "echo": lambda _c, _i: "/echo",
-        "status": lambda _c, _i: "/status",
-        "overdue": lambda _c, _i: "/overdue",
-        "card": lambda _c, i: f"/task {1 + (i * 37) % 1000}",
+    bench = Bench(app, api, data_dir)
+    # Open tasks, taken in turn by the writes, so that every write changes something.
+    open_tasks = {c: iter(_open_tasks(app, c)) for c in chat_ids}
+    reads: dict[str, Callable[[int, int], str]] = {
+        "/trangthai": lambda _c, _i: "/trangthai",
+        "/quahan": lambda _c, _i: "/quahan",
+        "/theodonvi": lambda _c, _i: "/theodonvi",
+        "/donvi": lambda _c, i: f"/donvi {PROVINCES[i % len(PROVINCES)]}",
+        "/sapden": lambda _c, _i: "/sapden",
+        "/timkiem": lambda _c, i: ("/timkiem thanh toán", "/timkiem hồ sơ")[i % 2],
     }
-    errors: list[Any] = []
+    measures = {name: Measure(name, False) for name in (*reads, "/viec")}
+    measures.update((name, Measure(name, True)) for name in ("/xong", "/tiendo", "button"))
     # Warm every workspace once, as a running bot would be.
     for chat_id in chat_ids:
-        await command(chat_id, "/status")
-    print(f"  memory after one /status in each: {_rss_mb():.0f} MB")
+        await bench.command(chat_id, "/trangthai")
+    print(f"  memory after one /trangthai in each: {_rss_mb():.0f} MB")
+    profiler = cProfile.Profile() if profile else None
+    if profiler:
+        profiler.enable()
     for i in range(rounds):
         chat_id = chat_ids[i % len(chat_ids)]
-        for name, make in ops.items():  # interleaved, so noise hits every series alike
-            samples[name].append(await command(chat_id, make(chat_id, i)))
-            if name != "echo":
-                await same_reply(name, chat_id)
-        samples["done"].append(await command(chat_id, f"/done {1 + (i * 53) % 1000}"))
-        await same_reply("done", chat_id)
-        size = (data_dir / "workspaces" / f"{chat_id}.json").stat().st_size
-        payload = os.urandom(size)
-        start = time.perf_counter()
-        atomic_write(data_dir / "floor.bin", payload)
-        samples["floor_write"].append(time.perf_counter() - start + samples["echo"][-1])
+        # Interleaved, each beside its floor, so that noise hits every series alike.
+        for name, make in reads.items():
+            elapsed, calls = await bench.command(chat_id, make(chat_id, i))
+            measures[name].times.append(elapsed)
+            measures[name].floors.append(await bench.echo_command(chat_id, calls))
+        pressed, done, moved = itertools.islice(open_tasks[chat_id], 3)
+        elapsed, calls = await bench.command(chat_id, f"/viec {pressed}")
+        measures["/viec"].times.append(elapsed)
+        measures["/viec"].floors.append(await bench.echo_command(chat_id, calls))
+        card = calls[-1]
+        for name, (elapsed, calls) in (
+            ("/xong", await bench.command(chat_id, f"/xong {done}")),
+            ("/tiendo", await bench.command(chat_id, f"/tiendo {moved} {10 + i % 9 * 10}")),
+            ("button", await bench.press(chat_id, card.result["message_id"],
+                                         f"task:done::{pressed}")),
+        ):
+            measures[name].times.append(elapsed)
+            echo = (await bench.echo_press(chat_id, calls, card) if name == "button"
+                    else await bench.echo_command(chat_id, calls))
+            measures[name].floors.append(echo + bench.replace_seconds(chat_id))
         # The fake API keeps every call and message; drop them so they do not count as the
         # bot's memory.
-        errors += [c for c in api.calls if not c.ok]
         api.forget_messages()
-    errors += [c for c in api.calls if not c.ok]
+    if profiler and profile:
+        profiler.disable()
+        profiler.dump_stats(profile)
     print(f"  memory at the end: {_rss_mb():.0f} MB")
-    if errors:
-        print(f"!! {len(errors)} Bot API errors, first: {errors[0]}")
     await app.shutdown()
-    return samples
+    return list(measures.values())
 
 
 def startup_seconds(data_dir: Path) -> float:
@@ -144,7 +241,7 @@ def startup_seconds(data_dir: Path) -> float:
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
                          check=True)
     total = time.perf_counter() - start
-    print(f"  (in-process part {float(out.stdout.strip()):.3f} s)")
+    print(f"  start-up: in-process part {float(out.stdout.strip()):.3f} s")
     return total
 
 
@@ -158,36 +255,75 @@ async def _startup(data_dir: str) -> None:
     await app.shutdown()
 
 
+# -- the table ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the table: a measure, its floor, and the goal for their ratio (or for the
+    measure itself, where `floor` is None)."""
+
+    measure: str
+    value: str
+    floor: str
+    ratio: float | None
+    goal: str
+    met: bool
+
+
+def timing_rows(measure: Measure) -> list[Row]:
+    """The median and p99 of a command against those of its floor."""
+    rows = []
+    goals = WRITE_GOAL if measure.writes else READ_GOAL
+    floor_name = "echo+replace" if measure.writes else "echo"
+    for label, value, floor, goal in zip(
+        ("median", "p99"), _stats(measure.times), _stats(measure.floors), goals, strict=True
+    ):
+        ratio = value / floor
+        rows.append(Row(
+            f"{measure.name} {label}", f"{value * 1e3:.2f} ms",
+            f"{floor * 1e3:.2f} ms {floor_name}", ratio,
+            f"<= {goal}x" if goal else "-", goal is None or ratio <= goal,
+        ))
+    return rows
+
+
+def print_table(rows: list[Row]) -> None:
+    header = ("measure", "value", "floor", "ratio", "goal", "met")
+    table = [header] + [
+        (r.measure, r.value, r.floor, f"{r.ratio:.2f}" if r.ratio is not None else "-",
+         r.goal, "yes" if r.met else "NO")
+        for r in rows
+    ]
+    widths = [max(len(line[c]) for line in table) for c in range(len(header))]
+    for line in table:
+        print("  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--workspaces", type=int, default=100)
     parser.add_argument("--tasks", type=int, default=1000)
     parser.add_argument("--rounds", type=int, default=300)
+    parser.add_argument("--profile", type=Path, help="write cProfile statistics here")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = Path(tmp)
         start = time.perf_counter()
         chat_ids = write_workspaces(data_dir, args.workspaces, args.tasks)
         print(f"generated {args.workspaces} x {args.tasks} tasks in "
-              f"{time.perf_counter() - start:.1f} s")
-        print(f"start-up: {startup_seconds(data_dir):.3f} s (target <= 2 s)")
-        samples = asyncio.run(run(data_dir, chat_ids, args.rounds))
-        echo, _ = _stats(samples["echo"])
-        floor, _ = _stats(samples["floor_write"])
-        print(f"{'op':10} {'median ms':>10} {'p99 ms':>8} {'ratio':>6}  floor"
-              "          | same reply sent by an echo: median ms, op/that")
-        for name in ("echo", "status", "overdue", "card", "done"):
-            med, p99 = _stats(samples[name])
-            base, label = (floor, "echo+fsync'd replace") if name == "done" else (echo, "echo")
-            line = f"{name:10} {med * 1e3:10.3f} {p99 * 1e3:8.3f} {med / base:6.2f}  {label:20}"
-            if name != "echo":
-                same, _ = _stats(samples[f"same:{name}"])
-                line += f" | {same * 1e3:.3f} ms, {med / same:.2f}"
-            print(line)
-        print(f"floor write (echo + replace): {floor * 1e3:.3f} ms median")
+              f"{time.perf_counter() - start:.1f} s; load average {os.getloadavg()[0]:.2f}")
+        startup = startup_seconds(data_dir)
+        measures = asyncio.run(run(data_dir, chat_ids, args.rounds, args.profile))
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
-        print(f"peak memory (this process, all {args.workspaces} workspaces loaded): "
-              f"{peak:.0f} MB (target <= 200 MB)")
+    rows = [row for measure in measures for row in timing_rows(measure)]
+    rows.append(Row("start-up", f"{startup:.2f} s", "-", None, f"<= {STARTUP_GOAL} s",
+                    startup <= STARTUP_GOAL))
+    rows.append(Row("peak memory", f"{peak:.0f} MB", "-", None, f"<= {MEMORY_GOAL} MB",
+                    peak <= MEMORY_GOAL))
+    print(f"{args.workspaces} workspaces x {args.tasks} tasks, {args.rounds} rounds; "
+          f"load average {os.getloadavg()[0]:.2f}")
+    print_table(rows)
 
 
 if __name__ == "__main__":
