@@ -122,6 +122,7 @@ class Renderer:
             fixed=_fixed_filter, signed=_signed_filter,
         )
         self.env.globals.update(ratio=_ratio)
+        self._labels: dict[tuple[str, str], dict[str, str]] = {}
 
     def render(self, name: str, lang: str, **context: Any) -> str:
         """The message `name` in `lang`, trimmed, as Telegram HTML."""
@@ -130,6 +131,15 @@ class Renderer:
         text = template.render(lang=lang, **context)
         # Templates may leave runs of blank lines where optional blocks were skipped.
         return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+    def labels(self, name: str, lang: str) -> dict[str, str]:
+        """The "key: label" lines of a template that takes no values (button labels), as
+        :func:`pairs` reads them; rendered once per language, as they never change."""
+        key = (name, normalize_lang(lang))
+        found = self._labels.get(key)
+        if found is None:
+            found = self._labels[key] = pairs(self.render(name, lang))
+        return dict(found)
 
 
 _TAG = re.compile(r"<[^>]+>")

@@ -24,7 +24,7 @@ from telegram.ext import ContextTypes
 
 from bot.model import DeadlineRule, Member, Role, UserPrefs
 from bot.permissions import Action, may
-from bot.render import normalize_lang, split_message
+from bot.render import normalize_lang, pairs, split_message
 from handlers.services import Services, services
 from store.workspace import WorkspaceStore
 
@@ -170,6 +170,13 @@ def render(scope: Scope, template: str, **values: Any) -> str:
     """A template in the scope's language, with the usual context."""
     return scope.services.renderer.render(template, scope.lang, **template_values(scope),
                                           **values)
+
+
+def labels(scope: Scope, template: str, **values: Any) -> dict[str, str]:
+    """The "key: label" lines of a template (button labels, file names), as plain text."""
+    if values:
+        return pairs(render(scope, template, **values))
+    return scope.services.renderer.labels(template, scope.lang)
 
 
 async def send(

@@ -27,11 +27,20 @@ from bot.indicators import Entry, Indicator
 from bot.model import Agency
 from bot.periods import ReportPeriod, current_period, example_periods
 from bot.permissions import Action, is_leader
-from handlers.common import Ctx, Scope, buttons, command_args, edit_or_send, reply, require, resolve
+from handlers.common import (
+    Ctx,
+    Scope,
+    buttons,
+    command_args,
+    edit_or_send,
+    labels,
+    reply,
+    require,
+    resolve,
+)
 from handlers.indicators import (
     PREFIX,
     data,
-    labels,
     pick_indicator,
     ranking_markup,
     ranking_of,
@@ -169,7 +178,7 @@ def _names(agencies: list[Agency]) -> dict[str, str]:
 
 def _draft_markup(scope: Scope, pending: Pending) -> InlineKeyboardMarkup:
     assert pending.draft is not None
-    label = labels(scope)
+    label = labels(scope, "indicator_buttons")
     rows: list[list[tuple[str, str]]] = []
     for line in pending.draft.open_lines[:BUTTON_LINES]:
         choices = [(f"{line.number}: {a.label}"[:40], data("fx", pending.id, line.number, a.code))

@@ -11,7 +11,6 @@ Reporting and defining are in handlers/indicator_report.py and handlers/indicato
 from __future__ import annotations
 
 import asyncio
-import html
 import logging
 from collections.abc import Callable
 from functools import lru_cache
@@ -30,7 +29,7 @@ from bot.names import match_agencies
 from bot.periods import PeriodError, ReportPeriod, example_periods, parse_period
 from bot.permissions import Action
 from bot.ranking import Ranking, Row, agency_figures, rank, trend
-from bot.render import Renderer
+from bot.render import Renderer, pairs
 from handlers.common import (
     Ctx,
     Scope,
@@ -59,19 +58,12 @@ def data(action: str, *args: object) -> str:
     return text
 
 
-def labels(scope: Scope, previous: ReportPeriod | None = None,
-           latest: ReportPeriod | None = None) -> dict[str, str]:
-    """Button labels ("key: label" lines of templates/<lang>/indicator_buttons.html)."""
-    return _labels(scope.services.renderer, scope.lang, previous, latest)
-
-
 @lru_cache(maxsize=1024)
-def _labels(renderer: Renderer, lang: str, previous: ReportPeriod | None,
-            latest: ReportPeriod | None) -> dict[str, str]:
-    text = html.unescape(renderer.render("indicator_buttons", lang, previous=previous,
-                                         latest=latest))
-    pairs = (line.partition(":") for line in text.splitlines())
-    return {key.strip(): label.strip() for key, _, label in pairs if label.strip()}
+def button_labels(renderer: Renderer, lang: str, previous: ReportPeriod | None,
+                  latest: ReportPeriod | None) -> dict[str, str]:
+    """The ranking's button labels (templates/<lang>/indicator_buttons.html), kept per
+    period pair: /indicators is sent again and again with the same ones."""
+    return pairs(renderer.render("indicator_buttons", lang, previous=previous, latest=latest))
 
 
 KEPT_RANKINGS, KEPT_TEXTS = "indicator_rankings", "indicator_texts"  # keys in bot_data
@@ -133,7 +125,7 @@ def ranking_markup(scope: Scope, ranking: Ranking) -> InlineKeyboardMarkup | Non
     assert scope.store is not None
     chat, number = scope.store.workspace.chat_id, ranking.indicator.number
     latest = ranking.periods[-1] if ranking.periods else None
-    label = labels(scope, previous=ranking.previous_period, latest=latest)
+    label = button_labels(scope.services.renderer, scope.lang, ranking.previous_period, latest)
     rows: list[list[tuple[str, str]]] = []
     if ranking.rows and ranking.period is not None:
         rows.append([(label["chart"], data("ch", chat, number, ranking.period.key)),

@@ -8,7 +8,6 @@ shows one meeting's card: its conclusions and what came of each. Buttons: `mtg:c
 
 from __future__ import annotations
 
-import html
 import secrets
 from dataclasses import dataclass
 from typing import Any
@@ -28,7 +27,7 @@ from handlers.common import (
     buttons,
     command_args,
     edit_or_send,
-    render,
+    labels,
     reply,
     require,
     resolve,
@@ -50,12 +49,6 @@ class _Pending:
     meeting: int
     draft: ConclusionDraft
     choices: tuple[str, ...]  # agency codes, in button order
-
-
-def _labels(scope: Scope) -> dict[str, str]:
-    text = html.unescape(render(scope, "meeting_buttons"))
-    pairs = (line.partition(":") for line in text.splitlines())
-    return {key.strip(): label.strip() for key, _, label in pairs if label.strip()}
 
 
 def _agency_names(scope: Scope) -> dict[str, str]:
@@ -200,8 +193,8 @@ async def _list(update: Update, context: Ctx, scope: Scope) -> None:
     assert store is not None
     found = sorted(store.meetings(), key=lambda m: (m.day, m.number), reverse=True)
     tallies = rules.meeting_tallies(store.tasks(), found, scope.now, scope.tz, scope.rule)
-    labels = _labels(scope)
-    rows = [[(labels["card"].replace("{n}", str(m.number)), f"{PREFIX}:card:{m.number}")]
+    label = labels(scope, "meeting_buttons")
+    rows = [[(label["card"].replace("{n}", str(m.number)), f"{PREFIX}:card:{m.number}")]
             for m in found[:LIST_BUTTONS]]
     await edit_or_send(update, context, scope, "meeting_list", buttons(rows) if rows else None,
                        meetings=found, tallies=tallies, leader=is_leader(scope.member))
@@ -224,11 +217,11 @@ async def _card(update: Update, context: Ctx, scope: Scope, number: int) -> None
 
 
 def _card_markup(scope: Scope, meeting: Meeting) -> InlineKeyboardMarkup:
-    labels = _labels(scope)
-    row = [(labels["list"], f"{PREFIX}:list:0")]
+    label = labels(scope, "meeting_buttons")
+    row = [(label["list"], f"{PREFIX}:list:0")]
     if is_leader(scope.member):
         # Handled by handlers/summary.py: the report on this meeting's conclusions.
-        row.insert(0, (labels["summary"], f"sum:mtg:{meeting.number}"))
+        row.insert(0, (label["summary"], f"sum:mtg:{meeting.number}"))
     return buttons([row])
 
 

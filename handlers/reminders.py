@@ -228,14 +228,8 @@ def _render(app: App, store: WorkspaceStore, lang: str, name: str, **values: Any
     )
 
 
-def _labels(app: App, store: WorkspaceStore, lang: str) -> dict[str, str]:
-    text = html.unescape(_render(app, store, lang, "reminder_buttons"))
-    labels = {}
-    for line in text.splitlines():
-        key, _, label = line.partition(":")
-        if label.strip():
-            labels[key.strip()] = label.strip()
-    return labels
+def _labels(app: App, lang: str) -> dict[str, str]:
+    return services(app).renderer.labels("reminder_buttons", lang)
 
 
 def _data(action: str, chat_id: int, *args: object) -> str:
@@ -247,7 +241,7 @@ def _data(action: str, chat_id: int, *args: object) -> str:
 def task_markup(app: App, store: WorkspaceStore, lang: str, task: Task
                 ) -> InlineKeyboardMarkup:
     """Done, Update progress, Remind me tomorrow, Request an extension."""
-    label = _labels(app, store, lang)
+    label = _labels(app, lang)
     chat, n = store.workspace.chat_id, task.number
     return buttons([
         [(label["done"], _data("done", chat, n)), (label["progress"], _data("prog", chat, n))],
@@ -505,7 +499,7 @@ async def _done(update: Update, context: Ctx, scope: Scope, task: Task, _: int |
 async def _progress_choices(update: Update, context: Ctx, scope: Scope, task: Task,
                             _: int | None) -> None:
     assert scope.store is not None and update.callback_query is not None
-    label = _labels(context.application, scope.store, scope.lang)
+    label = _labels(context.application, scope.lang)
     chat, n = scope.store.workspace.chat_id, task.number
     markup = buttons([
         [(f"{p}%", _data("pset", chat, n, p)) for p in taskops.PROGRESS_STEPS],
@@ -574,7 +568,7 @@ async def _extension_choices(update: Update, context: Ctx, scope: Scope, task: T
     choices = plan.extension_choices(task.deadline, scope.today)
     lines = html.unescape(_render(app, scope.store, scope.lang, "reminder_extension_choices",
                                   choices=choices)).splitlines()
-    label = _labels(app, scope.store, scope.lang)
+    label = _labels(app, scope.lang)
     chat = scope.store.workspace.chat_id
     rows = [[(text.strip(), _data("exq", chat, task.number, days))]
             for (days, _day), text in zip(choices, lines, strict=False)]
@@ -606,7 +600,7 @@ async def _request_extension(update: Update, context: Ctx, scope: Scope, task: T
     leaders = plan.escalation_recipients(store.members())
 
     def markup_for(lang: str) -> InlineKeyboardMarkup:
-        label = _labels(app, store, lang)
+        label = _labels(app, lang)
         return buttons([[(label["approve"], _data("exok", chat, request.id)),
                          (label["decline"], _data("exno", chat, request.id))]])
 

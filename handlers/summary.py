@@ -10,7 +10,6 @@ what was newly completed and newly overdue since.
 
 from __future__ import annotations
 
-import html
 import logging
 from typing import Any
 
@@ -28,6 +27,7 @@ from handlers.common import (
     Scope,
     buttons,
     command_args,
+    labels,
     render,
     reply,
     require,
@@ -53,12 +53,6 @@ def _scope_key(period: Period) -> str:
         return f"range:{period.start}:{period.end}"
     # "Since the last meeting" and "everything" describe the same tasks.
     return "all"
-
-
-def _pairs(text: str) -> dict[str, str]:
-    """"key: label" lines of the buttons' template as plain text (a button label is not HTML)."""
-    pairs = (line.partition(":") for line in html.unescape(text).splitlines())
-    return {key.strip(): value.strip() for key, _, value in pairs if value.strip()}
 
 
 async def summary(update: Update, context: Ctx) -> None:
@@ -95,7 +89,7 @@ async def summary(update: Update, context: Ctx) -> None:
 async def _meeting_missing(update: Update, context: Ctx, scope: Scope, given: str) -> None:
     assert scope.store is not None
     meetings = scope.store.meetings()
-    label = _pairs(render(scope, "summary_buttons"))["meeting"]
+    label = labels(scope, "summary_buttons")["meeting"]
     rows = [[(label.replace("{n}", str(m.number)), f"{PREFIX}:mtg:{m.number}")]
             for m in meetings[-PICK_MAX:][::-1]]
     await reply(update, context, scope, "summary_error", buttons(rows) if rows else None,

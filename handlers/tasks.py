@@ -31,6 +31,7 @@ from handlers.common import (
     buttons,
     command_args,
     edit_or_send,
+    labels,
     render,
     reply,
     require,
@@ -80,7 +81,7 @@ def workday_button(scope: Scope, task: Task) -> list[tuple[str, str]]:
     if (task.is_closed or task.deadline is None
             or not deadline_notes(scope, task.deadline)["movable"]):
         return []
-    return [(_button_labels(scope)["workday"],
+    return [(labels(scope, "task_buttons")["workday"],
              _data(scope, "wd", task.number, task.deadline.strftime("%Y%m%d")))]
 
 
@@ -108,16 +109,6 @@ def _card_values(scope: Scope, task: Task, flash: str | None, next_year: bool = 
     }
 
 
-def _button_labels(scope: Scope) -> dict[str, str]:
-    text = html.unescape(render(scope, "task_buttons"))
-    labels = {}
-    for line in text.splitlines():
-        key, _, label = line.partition(":")
-        if label.strip():
-            labels[key.strip()] = label.strip()
-    return labels
-
-
 def _ws_part(scope: Scope) -> str:
     """The workspace in callback data: empty in its own group, its chat id anywhere else."""
     assert scope.store is not None
@@ -136,7 +127,7 @@ def card_markup(scope: Scope, task: Task, *, progress_choices: bool = False,
     with `workday`, first the one that moves a deadline on a day off to the day before."""
     if task.status is TaskStatus.CANCELLED:
         return None
-    label = _button_labels(scope)
+    label = labels(scope, "task_buttons")
     n = task.number
     if task.status is TaskStatus.DONE:
         return buttons([[(label["note"], _data(scope, "note", n)),

@@ -40,3 +40,19 @@ def test_templates_never_mark_text_safe() -> None:
     # Autoescaping protects against what users type; |safe would switch it off.
     offenders = [str(p) for p in Path(TEMPLATES_DIR).rglob("*.html") if "|safe" in p.read_text()]
     assert offenders == []
+
+
+@pytest.mark.parametrize("name", ["task_buttons", "reminder_buttons", "meeting_buttons",
+                                  "dashboard_buttons", "summary_buttons", "indicator_buttons"])
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_button_labels_are_plain_text_by_key(name: str, lang: str) -> None:
+    renderer = Renderer()
+    labels = renderer.labels(name, lang)
+    assert labels and all(key.isidentifier() and label for key, label in labels.items())
+    assert not any("&amp;" in label or "&#" in label for label in labels.values())
+    labels.clear()  # a copy: the next caller gets them whole
+    assert renderer.labels(name, lang)
+
+
+def test_button_labels_unescape_what_the_template_escapes() -> None:
+    assert Renderer().labels("task_buttons", "vi")["done"] == "✅ Xong"

@@ -10,7 +10,6 @@ bot's event loop when ``DONDOC_WEB_URL`` is set; the console starts its own.
 from __future__ import annotations
 
 import dataclasses
-import html
 import logging
 import re
 from typing import Any
@@ -27,7 +26,7 @@ from telegram.error import TelegramError
 from telegram.ext import Application, CommandHandler, filters
 
 from bot.permissions import Action
-from handlers.common import Ctx, Scope, render, reply, require, resolve
+from handlers.common import Ctx, Scope, labels, reply, require, resolve
 from handlers.services import services
 
 log = logging.getLogger(__name__)
@@ -48,19 +47,13 @@ def web_app_url(base: str, chat_id: int | None = None) -> str:
     return urlunsplit(parts._replace(query=query))
 
 
-def _labels(scope: Scope) -> dict[str, str]:
-    text = html.unescape(render(scope, "dashboard_buttons"))
-    return {key.strip(): label.strip() for key, _, label in
-            (line.partition(":") for line in text.splitlines()) if label.strip()}
-
-
 async def _open_here(update: Update, context: Ctx, scope: Scope) -> None:
     """In private: the web_app button, and the chat's menu button set to the dashboard."""
     base = services(context).settings.web_url
     assert base is not None
     chat = scope.store.workspace.chat_id if scope.store else None
     url = web_app_url(base, chat)
-    label = _labels(scope)
+    label = labels(scope, "dashboard_buttons")
     markup = InlineKeyboardMarkup([[InlineKeyboardButton(label["open"], web_app=WebAppInfo(url))]])
     await reply(update, context, scope, "dashboard_open", markup)
     try:
@@ -83,7 +76,8 @@ async def open_dashboard(update: Update, context: Ctx) -> None:
         assert scope.store is not None
         link = (f"https://t.me/{context.bot.username}?start={START_PREFIX}_"
                 f"{scope.store.workspace.chat_id}")
-        markup = InlineKeyboardMarkup([[InlineKeyboardButton(_labels(scope)["private"], url=link)]])
+        label = labels(scope, "dashboard_buttons")["private"]
+        markup = InlineKeyboardMarkup([[InlineKeyboardButton(label, url=link)]])
         await reply(update, context, scope, "dashboard_open_group", markup)
         return
     await _open_private(update, context, scope)
@@ -140,11 +134,10 @@ async def on_start(application: App) -> None:
     application.bot_data[SERVER] = dashboard
     log.info("dashboard: %s, served on %s:%s", url, svc.settings.web_listen,
              svc.settings.web_port)
-    label = svc.renderer.render("dashboard_buttons", svc.settings.default_lang)
-    menu = dict(line.partition(":")[::2] for line in html.unescape(label).splitlines())
+    menu = svc.renderer.labels("dashboard_buttons", svc.settings.default_lang)
     try:
         await application.bot.set_chat_menu_button(
-            menu_button=MenuButtonWebApp(menu["menu"].strip(), WebAppInfo(url)),
+            menu_button=MenuButtonWebApp(menu["menu"], WebAppInfo(url)),
         )
     except TelegramError as exc:
         log.warning("could not set the default menu button: %s", exc)
