@@ -30,7 +30,7 @@ from handlers.services import KEY, Services
 from handlers.summary_job import Worker
 from store import saves
 from store.registry import Registry
-from store.storage import WriteFailed
+from store.storage import CorruptDataFile, WriteFailed
 
 log = logging.getLogger(__name__)
 
@@ -212,6 +212,8 @@ async def _on_error(update: object, context: Any) -> None:
     template = "error_saved" if saves.made() else "error"
     if template == "error" and isinstance(context.error, WriteFailed):
         template = "not_saved"  # the disk refused the write: no bug, and nothing was saved
+    elif template == "error" and isinstance(context.error, CorruptDataFile):
+        template = "data_unreadable"  # found on first use; the log above names the file
     try:
         await context.bot.send_message(
             update.effective_chat.id, svc.renderer.render(template, lang), parse_mode="HTML",

@@ -70,6 +70,8 @@ class Engine:
     revisions: dict[int, int] = field(default_factory=dict)
     wakeups: dict[int, dt.datetime | None] = field(default_factory=dict)
     planned: dict[int, dt.datetime] = field(default_factory=dict)  # the last plan's `now`
+    reading: asyncio.Lock = field(default_factory=asyncio.Lock)  # see _read_in_turn
+    breath: float = 0.01  # seconds left to updates after a workspace is read for a wake-up
 
     def lock(self, chat_id: int) -> asyncio.Lock:
         return self.locks.setdefault(chat_id, asyncio.Lock())
@@ -188,6 +190,23 @@ async def on_start(app: App) -> None:
         _schedule_at(app, store.workspace.chat_id, now, now)
 
 
+async def _read_in_turn(app: App, store: WorkspaceStore) -> None:
+    """Have a workspace's tasks read from its file before its wake-up plans from them.
+
+    After a start they are still in the file (the store reads them on first use), and the
+    catch-up wakes every workspace at once: they are read one workspace at a time, with a
+    breath after each, so that an update that comes meanwhile is answered between two reads
+    rather than after all of them.
+    """
+    if store.loaded:
+        return
+    eng = engine(app)
+    async with eng.reading:
+        if not store.loaded:
+            store.tasks()
+            await asyncio.sleep(eng.breath)
+
+
 async def _watch(update: object, context: Ctx) -> None:
     """After any update: a workspace whose data changed gets its wake-up recomputed."""
     app = context.application
@@ -255,6 +274,7 @@ async def run_due(app: App, chat_id: int, *, scheduled: dt.datetime | None = Non
     store = svc.registry.get(chat_id)
     if store is None:
         return 0
+    await _read_in_turn(app, store)
     async with engine(app).lock(chat_id):
         rs = reminder_store(app, store)
         now = svc.clock()

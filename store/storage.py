@@ -6,13 +6,15 @@ import contextlib
 import os
 import tempfile
 import zlib
-from array import array
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import orjson
 from tinydb.storages import Storage
+
+from store.detached import DetachedTable, Piece, Region
 
 
 class WriteFailed(Exception):
@@ -55,48 +57,139 @@ def _parse(path: Path, raw: bytes) -> dict[str, Any]:
 
 
 LOG_META = "_log"
-"""Top-level key of a file with a log table: its name, body length, CRC-32 and next id."""
+"""Top-level key of a file with a log table: its name, body length, CRC-32 and next id, and
+the detached tables written between it and the log (name, length, CRC-32 of each)."""
 
 
-def _split_log(raw: bytes, name: str
-               ) -> tuple[dict[str, Any], tuple[int, int], int, int] | None:
-    """A file written with log table `name` last: its other tables, the log body's span, the
-    log's next id and the body's CRC-32; None when the file is not laid out so (then it is
-    parsed whole, which also reports a damaged file).
+@dataclass(slots=True)
+class Layout:
+    """A medium's content as read: the raw tables, the log's body and the detached tables
+    left unread in the medium."""
 
-    The log's marker cannot stand inside a JSON string (quotes there are escaped) nor as a
-    key of another table, so the last one is the log's. Its body is parsed only when its
-    checksum does not match the one written with it: that saves reading the whole audit
-    trail at every start, and a damaged or hand-edited body is still caught.
+    data: dict[str, Any] | None = None
+    log_span: tuple[int, int] | None = None  # the log's body: offset, length
+    log_crc: int = 0
+    log_next: int = 1
+    log_pending: list[bytes] = field(default_factory=list)  # entries not in that layout yet
+    regions: dict[str, Region] = field(default_factory=dict)
+
+
+def _log_checked(body: Piece, meta: Any, name: str) -> tuple[int, int] | None:
+    """The next id and the CRC-32 of a log's body; None when the body is not valid JSON.
+
+    The body is parsed only when its checksum does not match the one written with it: that
+    saves reading the whole audit trail at every start, and a damaged or hand-edited body is
+    still caught.
     """
-    marker = b"," + orjson.dumps(name) + b":{"
-    at = raw.rfind(marker)
-    end = len(raw.rstrip()) - 2
-    if at < 0 or not raw.rstrip().endswith(b"}}") or end < at + len(marker):
-        return None
-    body = raw[at + len(marker):end]
-    try:
-        head = orjson.loads(raw[:at] + b"}")
-    except orjson.JSONDecodeError:
-        return None
-    if not isinstance(head, dict) or name in head:
-        return None
-    meta = head.pop(LOG_META, None)
     crc = zlib.crc32(body)
     if (
         isinstance(meta, dict) and meta.get("table") == name
         and meta.get("length") == len(body) and meta.get("crc32") == crc
         and isinstance(meta.get("next"), int)
     ):
-        return head, (at + len(marker), len(body)), meta["next"], crc
+        return meta["next"], crc
     try:
-        entries = orjson.loads(b"{" + body + b"}")
+        entries = orjson.loads(b"{" + bytes(body) + b"}")
     except orjson.JSONDecodeError:
         return None
     if not isinstance(entries, dict):
         return None
-    next_id = max((int(k) for k in entries), default=0) + 1
-    return head, (at + len(marker), len(body)), next_id, crc
+    return max((int(k) for k in entries), default=0) + 1, crc
+
+
+def _split_detached(raw: bytes, name: str) -> Layout | None:
+    """A file written by this version: the small tables, then the log's meta, the detached
+    tables it lists, and the log `name` last. None when the file is not laid out so, or when
+    a detached table's checksum does not match (then it is read whole, which also reports a
+    damaged file).
+
+    Only the small tables are parsed: the detached tables (a workspace's tasks) are checked
+    against their CRC-32 and read when first needed, so a start opens a hundred files without
+    reading a hundred thousand tasks. The meta's marker cannot stand inside a JSON string
+    (quotes there are escaped); found inside another table, it leaves a head that is not
+    valid JSON, and the file is read whole.
+    """
+    marker = b"," + orjson.dumps(LOG_META) + b":{"
+    at = raw.find(marker)
+    close = raw.find(b"}", at + len(marker))  # the meta holds no object
+    if at < 0 or close < 0:
+        return None
+    try:
+        meta = orjson.loads(raw[at + len(marker) - 1:close + 1])
+    except orjson.JSONDecodeError:
+        return None
+    if not isinstance(meta, dict) or not isinstance(meta.get("detached"), list):
+        return None
+    view = memoryview(raw)
+    position, regions = close + 1, {}
+    for entry in meta["detached"]:
+        if not (isinstance(entry, list) and len(entry) == 3 and isinstance(entry[0], str)
+                and isinstance(entry[1], int) and isinstance(entry[2], int)):
+            return None
+        table, length, crc = entry
+        key = b"," + orjson.dumps(table) + b":"
+        start = position + len(key)
+        if not raw.startswith(key, position) or zlib.crc32(view[start:start + length]) != crc:
+            return None
+        regions[table] = (start, length, crc)
+        position = start + length
+    log_key = b"," + orjson.dumps(name) + b":{"
+    end = len(raw.rstrip()) - 2
+    if not raw.startswith(log_key, position) or raw[end:end + 2] != b"}}":
+        return None
+    body_start = position + len(log_key)
+    checked = _log_checked(view[body_start:end], meta, name)
+    try:
+        head = orjson.loads(raw[:at] + b"}")
+    except orjson.JSONDecodeError:
+        return None
+    if checked is None or not isinstance(head, dict) or name in head or regions.keys() & head:
+        return None
+    log_next, log_crc = checked
+    return Layout(head, (body_start, end - body_start), log_crc, log_next, regions=regions)
+
+
+def _split_log(raw: bytes, name: str) -> Layout | None:
+    """A file written with log table `name` last, by an older version (its detached tables
+    in the head): its other tables and the log body's span; None when the file is not laid
+    out so (then it is parsed whole, which also reports a damaged file).
+
+    The log's marker cannot stand inside a JSON string (quotes there are escaped) nor as a
+    key of another table, so the last one is the log's.
+    """
+    marker = b"," + orjson.dumps(name) + b":{"
+    at = raw.rfind(marker)
+    end = len(raw.rstrip()) - 2
+    if at < 0 or not raw.rstrip().endswith(b"}}") or end < at + len(marker):
+        return None
+    body = memoryview(raw)[at + len(marker):end]
+    try:
+        head = orjson.loads(raw[:at] + b"}")
+    except orjson.JSONDecodeError:
+        return None
+    if not isinstance(head, dict) or name in head:
+        return None
+    checked = _log_checked(body, head.pop(LOG_META, None), name)
+    if checked is None:
+        return None
+    log_next, log_crc = checked
+    return Layout(head, (at + len(marker), len(body)), log_crc, log_next)
+
+
+def _layout(path: Path, raw: bytes, log: str | None) -> Layout:
+    """The layout of a medium's content; CorruptDataFile when it cannot be read."""
+    found = (_split_detached(raw, log) or _split_log(raw, log)) if log else None
+    if found is not None:
+        return found
+    data = _parse(path, raw)
+    data.pop(LOG_META, None)
+    if log is None:
+        return Layout(data)
+    # Not yet in the layout written here: kept in memory until the next write.
+    docs = data.pop(log, None) or {}
+    return Layout(data, log_next=max((int(k) for k in docs), default=0) + 1,
+                  log_pending=[b'"%d":%b' % (int(k), orjson.dumps(docs[k]))
+                               for k in sorted(docs, key=int)])
 
 
 def atomic_write(path: Path, payload: bytes) -> None:
@@ -121,78 +214,16 @@ def atomic_write(path: Path, payload: bytes) -> None:
         os.close(dir_fd)
 
 
-TableProvider = Callable[[], bytes]
-"""Returns a detached table as JSON text: an object of documents by id."""
-
-
-class TableText:
-    """A detached table's JSON text, kept document by document in blocks of consecutive ids.
-
-    One bytes object per document cost about 80 bytes beyond its text (object header,
-    allocator rounding, dict entry): 8 MB for 100,000 tasks. A block keeps the members
-    (`"id":{...},`) of up to :attr:`BLOCK` ids in one bytes object, with an array of their
-    sizes; replacing a document rebuilds only its block (some 25 KB). The table is written in
-    id order.
-    """
-
-    BLOCK = 64
-
-    def __init__(self) -> None:
-        self._blocks: dict[int, bytes] = {}  # block number -> its members, in id order
-        self._sizes: dict[int, array[int]] = {}  # block number -> each slot's size (0: none)
-
-    @classmethod
-    def of(cls, docs: Iterable[tuple[int, bytes]]) -> TableText:
-        """The text of documents given as (id, the document as JSON), in any order."""
-        grouped: dict[int, dict[int, bytes]] = {}
-        for doc_id, text in docs:
-            block, slot = divmod(doc_id, cls.BLOCK)
-            grouped.setdefault(block, {})[slot] = _member(doc_id, text)
-        table = cls()
-        # Each block is joined once: putting documents one by one would copy it each time.
-        for block, members in grouped.items():
-            sizes = array("I", [0]) * cls.BLOCK
-            for slot, member in members.items():
-                sizes[slot] = len(member)
-            table._blocks[block] = b"".join(members[slot] for slot in sorted(members))
-            table._sizes[block] = sizes
-        return table
-
-    def put(self, doc_id: int, text: bytes) -> None:
-        """Add document `doc_id`, given as JSON, or replace it."""
-        block, slot = divmod(doc_id, self.BLOCK)
-        sizes = self._sizes.get(block)
-        if sizes is None:
-            sizes = self._sizes[block] = array("I", [0]) * self.BLOCK
-            self._blocks[block] = b""
-        start = sum(sizes[:slot])
-        old = self._blocks[block]
-        member = _member(doc_id, text)
-        self._blocks[block] = b"".join((old[:start], member, old[start + sizes[slot] :]))
-        sizes[slot] = len(member)
-
-    def json(self) -> bytes:
-        """The table as a JSON object of its documents by id."""
-        blocks = [self._blocks[block] for block in sorted(self._blocks)]
-        if not blocks:
-            return b"{}"
-        # Every member ends with a comma: the last one's gives way to the closing brace.
-        blocks[-1] = blocks[-1][:-1]
-        return b"".join((b"{", *blocks, b"}"))
-
-
-def _member(doc_id: int, text: bytes) -> bytes:
-    return b'"%d":%b,' % (doc_id, text)
-
-
 class BatchStorage(Storage):
     """What the file and the memory storages share: transactions, detached tables, the log.
 
     Detached tables: a workspace's tasks are most of its memory; holding them twice (raw
     documents for TinyDB, dataclasses for the bot) doubled it. A detached table is taken out
-    of the raw data once, kept by its owner, and put back into the file by `provider` on every
-    write, as ready JSON text (the owner keeps each document's text, so a write serialises
-    only what changed).
+    of the raw data by its owner, who keeps the objects, and written as ready JSON text: the
+    documents unchanged since the last write are copied from the old file, the changed ones
+    come from the owner (:meth:`put`), so a write serialises only what changed. In a file
+    written by this version a detached table is not even parsed until its owner takes it
+    (:mod:`store.detached`).
 
     The log table: an audit trail only grows and is read rarely; kept in memory it would soon
     outweigh everything else. It is written last in the file, so its body is copied from the
@@ -200,7 +231,12 @@ class BatchStorage(Storage):
 
     Every write happens inside :meth:`batch`: its writes reach the medium in one replace when
     the outermost batch ends, and any failure (in the batch or in the replace) reloads the
-    last written state, so memory never claims what the medium does not hold.
+    last written state, so memory never claims what the medium does not hold. A reload drops
+    what owners took (they read it again).
+
+    Whatever is copied from the old medium (the log's body, unchanged documents) is checked
+    against the CRC-32 it was written with first: a file changed behind this process's back is
+    never spliced into a new one.
     """
 
     path: Path
@@ -208,12 +244,13 @@ class BatchStorage(Storage):
     def __init__(self, log: str | None) -> None:
         """`log` names the table kept as an append-only log, if any."""
         self._log_table = log
-        self._providers: dict[str, TableProvider] = {}
         self._depth = 0
         self._dirty = False
         self._inner_failed = False
         self._unreadable: CorruptDataFile | None = None
         self._data: dict[str, Any] | None = None
+        self._detached: dict[str, DetachedTable] = {}
+        self._taken: dict[str, bytes] = {}  # a region just read by take(), until detach()
         # The log: its body's span in the medium and its CRC-32 as last written, the entries
         # added since (as `"id":{...}` members), and the id the next entry gets.
         self._log_span: tuple[int, int] | None = None
@@ -271,7 +308,7 @@ class BatchStorage(Storage):
         be read: then no write is tried until it can be read again).
         """
         if not self._depth and self._unreadable is not None:
-            self._reload_or_refuse()  # before the body: a refused write changes no memory
+            self.recover()  # before the body: a refused write changes no memory
         self._depth += 1
         try:
             yield
@@ -282,7 +319,7 @@ class BatchStorage(Storage):
                     self._flush()
         except BaseException:
             if self._depth == 1:
-                self._reload_or_refuse()
+                self.recover()
             else:
                 self._inner_failed = True
             raise
@@ -291,7 +328,8 @@ class BatchStorage(Storage):
             if not self._depth:
                 self._dirty = self._inner_failed = False
 
-    def _reload_or_refuse(self) -> None:
+    def recover(self) -> None:
+        """Reload the medium; WriteFailed when it can no longer be read."""
         try:
             self.reload()
         except CorruptDataFile as exc:
@@ -315,56 +353,78 @@ class BatchStorage(Storage):
 
     def _load_medium(self) -> None:
         raw = self._read_all()
-        span: tuple[int, int] | None = None
-        crc, pending, next_id = 0, [], 1
-        if raw is None:
-            data = None
-        else:
-            split = _split_log(raw, self._log_table) if self._log_table else None
-            if split is None:
-                data = _parse(self.path, raw)
-                data.pop(LOG_META, None)
-                if self._log_table is not None:
-                    # Not yet in the layout written here: kept in memory until the next write.
-                    docs = data.pop(self._log_table, None) or {}
-                    next_id = max((int(k) for k in docs), default=0) + 1
-                    pending = [b'"%d":%b' % (int(k), orjson.dumps(docs[k]))
-                               for k in sorted(docs, key=int)]
-            else:
-                data, span, next_id, crc = split
+        layout = Layout() if raw is None else _layout(self.path, raw, self._log_table)
         # Read whole before anything changes: a file that fails to parse leaves memory as it was.
-        self._data = data
-        self._log_span, self._log_crc = span, crc
-        self._log_pending, self._log_next = pending, next_id
+        self._data = layout.data
+        self._detached = {name: DetachedTable(region) for name, region in layout.regions.items()}
+        self._taken = {}
+        self._log_span, self._log_crc = layout.log_span, layout.log_crc
+        self._log_pending, self._log_next = layout.log_pending, layout.log_next
         self._unreadable = None
 
     def _flush(self) -> None:
-        payload, span = self._payload_and_log_span()
+        payload, written = self._payload()
         try:
             self._replace(payload)
         except OSError as exc:
             raise WriteFailed(self.path, os.strerror(exc.errno) if exc.errno else str(exc)
                               ) from exc
-        if span is not None:
-            start, length, self._log_crc = span
-            self._log_span = (start, length)
-            self._log_pending = []
+        written()
 
     # -- detached tables -----------------------------------------------------------------------
 
     def take(self, name: str) -> dict[str, Any]:
-        """Remove table `name` from the raw data and return its documents."""
-        if self._data is None:
-            return {}
-        return self._data.pop(name, None) or {}
+        """Table `name`'s documents, taken out of the raw data: from now on it is written from
+        what its owner gives :meth:`detach` and :meth:`put`.
 
-    def detach(self, name: str, provider: TableProvider) -> None:
-        """From now on, table `name` is written from `provider()`."""
-        self._providers[name] = provider
+        CorruptDataFile when the table, left unread in the medium at load, no longer matches
+        its checksum (another program changed the file since) or cannot be parsed.
+        """
+        table = self._detached.get(name)
+        assert table is None or not table.indexed, f"table {name!r} taken twice"
+        if table is None or table.region is None:
+            self._detached[name] = DetachedTable(None)
+            return (self._data or {}).pop(name, None) or {}
+        text = self._region_text(table.region, f"its table {name!r}", CorruptDataFile)
+        try:
+            docs = orjson.loads(text)
+        except orjson.JSONDecodeError as exc:
+            raise CorruptDataFile(self.path, f"its table {name!r} is not valid JSON: {exc}"
+                                  ) from exc
+        if not isinstance(docs, dict):
+            raise CorruptDataFile(self.path, f"its table {name!r} is not an object")
+        self._taken[name] = text
+        return docs
+
+    def deferred(self, name: str) -> bool:
+        """Whether table `name` is still unread in the medium (a file written by this version:
+        its owner takes it when first needed)."""
+        table = self._detached.get(name)
+        return table is not None and table.region is not None and not table.indexed
+
+    def detach(self, name: str, docs: Iterable[tuple[int, bytes]]) -> None:
+        """The JSON of each document of taken table `name`, by id, as the owner will write it."""
+        self._detached[name].index(self._taken.pop(name, None), docs)
+
+    def put(self, name: str, doc_id: int, doc: bytes) -> None:
+        """Add or replace a document of detached table `name` (its JSON); written with the
+        batch."""
+        self._detached[name].put(doc_id, doc)
+        self.touch()
 
     def touch(self) -> None:
         """A detached table or the log changed: the running batch has something to write."""
         self.write(self._data or {})
+
+    def _region_text(self, region: Region, what: str,
+                     error: type[CorruptDataFile] | type[WriteFailed]) -> bytes:
+        """A region of the medium, checked against the CRC-32 it was written with."""
+        start, length, crc = region
+        text = self._read_span(start, length)
+        if len(text) != length or zlib.crc32(text) != crc:
+            raise error(self.path, f"{what} is not the one this process read or wrote "
+                                   "(another program changed the file?)")
+        return text
 
     # -- the log table -------------------------------------------------------------------------
 
@@ -398,45 +458,53 @@ class BatchStorage(Storage):
 
     # -- the payload -------------------------------------------------------------------------
 
-    def _payload_and_log_span(self) -> tuple[bytes, tuple[int, int, int] | None]:
-        """The medium's new content, and the log's body in it: (offset, length, CRC-32)."""
+    def _payload(self) -> tuple[bytes, Callable[[], None]]:
+        """The medium's new content, and what to remember once it is written."""
         if self._log_table is None:
-            return self._tables_payload(None), None
+            assert not self._detached, "detached tables are written with a log"
+            return orjson.dumps(self._data or {}), lambda: None
         try:
-            old = self._log_written()
+            old_log = self._log_written()
+            rewrites = {
+                name: table.rewrite(
+                    None if table.region is None
+                    else self._region_text(table.region, f"its table {name!r}", WriteFailed))
+                for name, table in self._detached.items()
+            }
         except CorruptDataFile as exc:
             raise WriteFailed(self.path, exc.reason) from exc
-        new = b",".join(self._log_pending)
-        added = (b"," if old and new else b"") + new
-        # The body's checksum, carried on from the part already written, lets the next start
-        # trust the body without parsing it again (see _split_log).
-        crc = zlib.crc32(added, self._log_crc)
-        length = len(old) + len(added)
-        meta = {"table": self._log_table, "length": length, "crc32": crc,
-                "next": self._log_next}
-        head = self._tables_payload(meta)
-        prefix = b"".join((head[:-1], b",", orjson.dumps(self._log_table), b":{"))
-        return b"".join((prefix, old, added, b"}}")), (len(prefix), length, crc)
-
-    def _tables_payload(self, log_meta: dict[str, Any] | None) -> bytes:
-        skip = set(self._providers)
-        if self._log_table is not None:
-            skip.add(self._log_table)
+        new_log = b",".join(self._log_pending)
+        added = (b"," if old_log and new_log else b"") + new_log
+        # The checksums, carried on from the part already written for the log, let the next
+        # start trust these parts without parsing them (see _split_detached).
+        log_crc = zlib.crc32(added, self._log_crc)
+        log_length = len(old_log) + len(added)
+        meta = {"table": self._log_table, "length": log_length, "crc32": log_crc,
+                "next": self._log_next,
+                "detached": [[name, r.length, r.crc] for name, r in rewrites.items()]}
+        skip = {*self._detached, self._log_table}
         tables = {k: v for k, v in (self._data or {}).items() if k not in skip}
-        if log_meta is not None:
-            tables[LOG_META] = log_meta
-        payload = orjson.dumps(tables)
-        if not self._providers:
-            return payload
-        # Splice each detached table's JSON into the object before its closing brace (as parts
-        # of one join: the tables are most of the file, so they are copied once).
-        parts = [payload[:-1]]
-        separator = b"," if len(payload) > 2 else b""
-        for name, provider in self._providers.items():
-            parts += (separator, orjson.dumps(name), b":", provider())
-            separator = b","
-        parts.append(b"}")
-        return b"".join(parts)
+        tables[LOG_META] = meta
+        parts: list[Piece] = [orjson.dumps(tables)[:-1]]
+        offset = len(parts[0])
+        offsets = {}
+        for name, rewrite in rewrites.items():
+            key = b"," + orjson.dumps(name) + b":"
+            parts.append(key)
+            offsets[name] = offset + len(key)
+            parts += rewrite.pieces
+            offset += len(key) + rewrite.length
+        log_key = b"," + orjson.dumps(self._log_table) + b":{"
+        parts += (log_key, old_log, added, b"}}")
+        log_start = offset + len(log_key)
+
+        def written() -> None:
+            for name, rewrite in rewrites.items():
+                self._detached[name].written(rewrite, offsets[name])
+            self._log_span, self._log_crc = (log_start, log_length), log_crc
+            self._log_pending = []
+
+        return b"".join(parts), written
 
 
 class DurableStorage(BatchStorage):

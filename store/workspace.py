@@ -7,7 +7,6 @@ import copy
 import datetime as dt
 import json
 from collections.abc import Callable, Iterator
-from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,7 @@ from store import codec, saves
 from store.documents import put
 from store.indicators import IndicatorStore
 from store.reminders import ReminderStore
-from store.storage import BatchStorage, DurableStorage, MemoryStorage, TableText
+from store.storage import BatchStorage, CorruptDataFile, DurableStorage, MemoryStorage
 from store.summaries import SummaryMarks
 
 Doc = dict[str, Any]
@@ -39,7 +38,7 @@ def _task_json(doc: Doc) -> bytes:
     it, for as long as the str lives: every kept title and note would carry a second copy of
     itself (7 MB for 100,000 Vietnamese titles). So throwaway copies of them are serialised.
     The result is not to be kept as it is either: it holds the spare room of orjson's buffer
-    (TableText copies it into its block).
+    (the storage copies it into the document's member).
     """
     loose = dict(doc)
     loose["title"] = _copy(doc["title"])
@@ -100,39 +99,66 @@ class WorkspaceStore:
         self._workspace = codec.workspace_from_doc(meta) if meta else None
         self._agencies = {d["code"]: codec.agency_from_doc(d) for d in db.table("agencies")}
         self._members = {d["user_id"]: codec.member_from_doc(d) for d in db.table("members")}
-        # Tasks live once, as dataclasses; the storage writes them from their JSON text kept
-        # here (see store.storage.BatchStorage).
-        storage = self._storage
-        tasks: list[Task] = []
-        texts: list[tuple[int, bytes]] = []
-        for doc in storage.take("tasks").values():
-            task = codec.task_from_doc(doc)
-            tasks.append(task)
-            texts.append((task.number, _task_json(doc)))
-        # Kept in number order, so that tasks() needs no sorting (the file's order already).
-        tasks.sort(key=attrgetter("number"))
-        self._task_cache = {task.number: task for task in tasks}
-        self._task_text = TableText.of(texts)
-        storage.detach("tasks", self._task_text.json)
+        # Tasks live once, as dataclasses; the storage writes their JSON from the file and
+        # from what changed (see store.detached). In a file written by this version they are
+        # read when first needed: most of a start was reading them.
+        self._task_cache: dict[int, Task] | None = None
+        if not self._storage.deferred("tasks"):
+            self._task_cache = self._read_tasks()
         self._meetings = {d["number"]: codec.meeting_from_doc(d) for d in db.table("meetings")}
         # Read from the tables when first asked for (most workspaces never are, in a run).
         self._reminders: ReminderStore | None = None
         self._summaries: SummaryMarks | None = None
         self._indicators: IndicatorStore | None = None
 
+    def _read_tasks(self) -> dict[int, Task]:
+        """The tasks from the storage, in number order; CorruptDataFile if they cannot be read."""
+        storage = self._storage
+        docs = storage.take("tasks")
+        read: list[tuple[Task, Doc]] = []
+        for key, doc in docs.items():
+            try:
+                read.append((codec.task_from_doc(doc), doc))
+            except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                raise CorruptDataFile(self._storage.path, f"task {key} cannot be read ({exc!r})"
+                                      ) from exc
+        storage.detach("tasks", ((task.number, _task_json(doc)) for task, doc in read))
+        # Kept in number order, so that tasks() needs no sorting (the file's order already).
+        read.sort(key=lambda pair: pair[0].number)
+        return {task.number: task for task, _ in read}
+
     @property
     def _tasks(self) -> dict[int, Task]:
-        return self._task_cache
+        tasks = self._task_cache
+        if tasks is None:
+            tasks = self._task_cache = self._first_read()
+        return tasks
+
+    def _first_read(self) -> dict[int, Task]:
+        """The tasks, read on first use. If the file changed since it was opened (another
+        program wrote it), it is read again whole, and reported if it cannot be."""
+        try:
+            return self._read_tasks()
+        except CorruptDataFile:
+            if self._storage.in_batch:
+                raise  # the batch fails and reloads (transaction() reads the tasks first)
+            self._storage.reload()
+            self._rebuild()
+            return self._read_tasks() if self._task_cache is None else self._task_cache
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the tasks have been read from the file (they are on first use)."""
+        return self._task_cache is not None
 
     def _keep_task(self, task: Task, doc: Doc) -> None:
-        tasks = self._task_cache
+        tasks = self._tasks
         number = task.number
         in_order = number in tasks or not tasks or number > next(reversed(tasks))
         tasks[number] = task
         if not in_order:  # new tasks take the next number: this takes a hand-edited file
             self._task_cache = dict(sorted(tasks.items()))
-        self._task_text.put(number, _task_json(doc))
-        self._storage.touch()
+        self._storage.put("tasks", number, _task_json(doc))
 
     # -- reads ----------------------------------------------------------------------------
 
@@ -217,6 +243,15 @@ class WorkspaceStore:
         from what the disk holds.
         """
         outermost = not self._storage.in_batch
+        if outermost:
+            if self._storage.unreadable is not None:
+                # The last failure left a file that could not be read: if it can be now, start
+                # from what it holds (WriteFailed while it still cannot).
+                self._storage.recover()
+                self._rebuild()
+            # Read before the batch: a file changed behind our back is then found here, not
+            # halfway through the batch's changes.
+            _ = self._tasks
         try:
             with self._storage.batch():
                 yield

@@ -11,12 +11,13 @@ from typing import Any
 
 import pytest
 
+from bot.clock import FixedClock
 from bot.model import TaskStatus, UserPrefs, Workspace
 from bot.reminders import Kind, ReminderKey
 from store.registry import Registry
-from store.storage import WriteFailed
+from store.storage import CorruptDataFile, WriteFailed
 from store.workspace import WorkspaceStore, open_workspace_file
-from tests.conftest import Harness, texts
+from tests.conftest import Harness, make_harness, texts
 from tests.factories import CHAIR, GROUP_ID, NOW, OWNER, SECRETARY, make_task, seeded_store
 from tests.goldens import check_golden
 
@@ -179,3 +180,26 @@ async def test_done_on_a_failing_disk_says_not_saved_and_changes_nothing(
     await seeded.send("/xong 1", user=OWNER)
     assert seeded.store.task(1).status is TaskStatus.DONE  # type: ignore[union-attr]
     assert [e.action for e in seeded.store.audit()[len(before[1]):]] == ["task_done"]
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+async def test_tasks_damaged_after_the_start_get_a_clear_reply_and_are_left_alone(
+    seeded: Harness, clock: FixedClock, lang: str,
+) -> None:
+    # Tasks are read on first use: a file damaged after the start is found then, not at start.
+    seeded.registry.users.save(UserPrefs(OWNER, lang=lang))
+    seeded.store.add_task(make_task(responsible=(OWNER,)), actor=SECRETARY, at=NOW)
+    await seeded.app.shutdown()
+    restarted = await make_harness(seeded.data_dir, clock, seed=False)
+    try:
+        path = seeded.data_dir / "workspaces" / f"{GROUP_ID}.json"
+        damaged = path.read_bytes().replace(b'"title":"', b'"title":"\\x', 1)
+        path.write_bytes(damaged)
+        for command in ("/trangthai", "/xong 1"):
+            calls = await restarted.send(command, user=OWNER, expect_error=True)
+            [reply] = texts(calls)
+            check_golden(f"data_unreadable_{lang}.html", reply)
+            assert isinstance(restarted.errors[0], CorruptDataFile)
+        assert path.read_bytes() == damaged
+    finally:
+        await restarted.app.shutdown()

@@ -205,6 +205,28 @@ async def test_a_restart_with_the_same_data_sends_nothing_twice_and_misses_nothi
         await second.app.shutdown()
 
 
+async def test_a_restart_reads_no_tasks_until_the_catch_up_or_a_member_needs_them(
+    tmp_path: Path,
+) -> None:
+    data = tmp_path / "data"
+    clock = FixedClock(at(WED, 7, 55))
+    first = await make_harness(data, clock, seed=True)
+    add(first, "Số hóa hồ sơ", dt.date(2024, 8, 7), responsible=(OWNER,))
+    await first.app.shutdown()
+
+    second = await make_harness(data, clock, seed=False)
+    try:
+        reminders.engine(second.app).breath = 0
+        store = second.store
+        assert not store.loaded  # start-up, its catch-up scheduled, has read no task
+        await started(second, OWNER)  # a private chat finds his groups without their tasks
+        assert not store.loaded
+        calls = await morning(second, WED, 8)  # the catch-up reads them, then reminds
+        assert store.loaded and len(sent_to(calls, OWNER)) == 1
+    finally:
+        await second.app.shutdown()
+
+
 async def test_after_waking_the_next_wakeup_is_scheduled(bot: Harness) -> None:
     bot.clock.set(at(WED, 8))
     await reminders.wake(bot.app, GROUP_ID)

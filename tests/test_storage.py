@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import sys
+import zlib
 from pathlib import Path
 
 import orjson
@@ -21,9 +22,10 @@ from bot.model import (
     Workspace,
 )
 from bot.reminders import DeliveryFailure, Kind, ReminderKey
+from store.detached import DetachedTable
 from store.registry import Registry
 from store.reminders import KEPT_DAYS
-from store.storage import CorruptDataFile, DurableStorage, TableText, WriteFailed, atomic_write
+from store.storage import CorruptDataFile, DurableStorage, WriteFailed, atomic_write
 from store.workspace import open_workspace_file
 from tests.factories import GROUP_ID, NOW, OWNER, SECRETARY, make_task, seeded_store
 
@@ -111,26 +113,52 @@ def test_workspaces_have_separate_files(tmp_path: Path) -> None:
     assert names == ["-1.json", "-2.json"]
 
 
+def _table_text(docs: dict[int, dict[str, object]]) -> bytes:
+    """A table as this storage writes it: documents in id order, no spaces."""
+    return orjson.dumps({str(n): docs[n] for n in sorted(docs)})
+
+
 @pytest.mark.parametrize(
     "ids",
     [[], [1], [1, 2, 3], [130, 5, 64, 63, 0, 1000], list(range(1, 300))],
-    ids=["empty", "one", "one block", "several blocks, any order", "many"],
+    ids=["empty", "one", "a few", "any order", "many"],
 )
-def test_table_text_is_the_json_object_of_its_documents_in_id_order(ids: list[int]) -> None:
+def test_a_detached_table_is_the_json_object_of_its_documents_in_id_order(ids: list[int]
+                                                                          ) -> None:
     docs = {n: {"number": n, "title": f"Việc {n}"} for n in ids}
-    text = TableText.of((n, orjson.dumps(doc)) for n, doc in docs.items()).json()
-    assert orjson.loads(text) == {str(n): doc for n, doc in docs.items()}
-    assert list(orjson.loads(text)) == [str(n) for n in sorted(ids)]
+    table = DetachedTable(None)
+    table.index(None, ((n, orjson.dumps(doc)) for n, doc in docs.items()))
+    text = b"".join(table.rewrite(None).pieces)
+    assert text == _table_text(docs)
 
 
-@pytest.mark.parametrize("changed", [1, 2, 63, 64, 65, 127, 200, 500])
-def test_table_text_replaces_or_adds_one_document_and_keeps_the_others(changed: int) -> None:
+@pytest.mark.parametrize("changed", [1, 2, 63, 64, 65, 127, 129, 130, 200, 500])
+def test_a_detached_table_keeps_only_changed_documents_and_copies_the_others(changed: int
+                                                                           ) -> None:
     docs: dict[int, dict[str, object]] = {n: {"number": n} for n in range(1, 130)}
-    table = TableText.of((n, orjson.dumps(doc)) for n, doc in docs.items())
-    docs[changed] = {"number": changed, "title": "Rà soát " * 20}
-    table.put(changed, orjson.dumps(docs[changed]))
-    table.put(changed, orjson.dumps(docs[changed]))  # twice: a replaced one is replaced again
-    assert orjson.loads(table.json()) == {str(n): doc for n, doc in sorted(docs.items())}
+    text = _table_text(docs)
+    table = DetachedTable((0, len(text), zlib.crc32(text)))
+    table.index(text, ((n, orjson.dumps(doc)) for n, doc in docs.items()))
+    assert table.in_memory == 0  # the text is the file's: memory holds sizes only
+    for title in ("Rà soát " * 20, "Số hóa"):  # twice: a replaced one is replaced again
+        docs[changed] = {"number": changed, "title": title}
+        table.put(changed, orjson.dumps(docs[changed]))
+        assert table.in_memory > 0
+        rewrite = table.rewrite(text)
+        text = b"".join(rewrite.pieces)
+        assert text == _table_text(docs)
+        assert (rewrite.length, rewrite.crc) == (len(text), zlib.crc32(text))
+        table.written(rewrite, 0)
+        assert table.in_memory == 0
+
+
+def test_a_detached_table_not_as_this_storage_writes_it_is_kept_until_written() -> None:
+    docs: dict[int, dict[str, object]] = {2: {"number": 2}, 1: {"number": 1}}
+    text = orjson.dumps({str(n): doc for n, doc in docs.items()})  # not in id order
+    table = DetachedTable((0, len(text), zlib.crc32(text)))
+    table.index(text, ((n, orjson.dumps(doc)) for n, doc in docs.items()))
+    assert table.in_memory > 0
+    assert b"".join(table.rewrite(text).pieces) == _table_text(docs)
 
 
 def test_tasks_come_in_number_order_whatever_order_they_were_stored_in(tmp_path: Path) -> None:
