@@ -534,14 +534,24 @@ async def _button_reassign(update: Update, context: Ctx, scope: Scope, task: Tas
         await query.answer(_toast(scope, "agency_gone"), show_alert=True)
         return
     outcome = taskops.reassign(task, now=scope.now, actor=scope.user_id, lead=chosen[0].code)
+    if await _saved(update, scope, task, outcome, "reassigned"):
+        assert isinstance(outcome, Task)
+        await edit_or_send(update, context, scope, "task_card", card_markup(scope, outcome),
+                           **_card_values(scope, outcome, _flash(outcome)))
+
+
+async def _saved(update: Update, scope: Scope, task: Task, outcome: taskops.Outcome,
+                 toast: str) -> bool:
+    """Save a button's outcome and say `toast`, or say why it was refused; whether it saved."""
+    query = update.callback_query
+    assert query is not None
     if isinstance(outcome, TaskError):
         await query.answer(_toast(scope, "error", error=outcome.value, task=task),
                            show_alert=True)
-        return
+        return False
     _save(scope, outcome)
-    await query.answer(_toast(scope, "reassigned", task=outcome))
-    await edit_or_send(update, context, scope, "task_card", card_markup(scope, outcome),
-                       **_card_values(scope, outcome, _flash(outcome)))
+    await query.answer(_toast(scope, toast, task=outcome))
+    return True
 
 
 async def _button_workday(update: Update, context: Ctx, scope: Scope, task: Task,
@@ -558,13 +568,9 @@ async def _button_workday(update: Update, context: Ctx, scope: Scope, task: Task
         await query.answer()
         return
     outcome = taskops.to_working_day(task, day, now=scope.now, actor=scope.user_id)
-    if isinstance(outcome, TaskError):
-        await query.answer(_toast(scope, "error", error=outcome.value, task=task),
-                           show_alert=True)
-        return
-    _save(scope, outcome)
-    await query.answer(_toast(scope, "workday", task=outcome))
-    await show_card(update, context, scope, outcome, "workday")
+    if await _saved(update, scope, task, outcome, "workday"):
+        assert isinstance(outcome, Task)
+        await show_card(update, context, scope, outcome, "workday")
 
 
 # -- a note typed in reply to the bot's question --------------------------------------------
