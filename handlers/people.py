@@ -104,9 +104,13 @@ async def set_role(update: Update, context: Ctx) -> None:
         return
     assert scope.store is not None
     target = _target_user(update)
-    role = parse_role(command_args(update))
+    given = command_args(update)
+    role = parse_role(given)
     if target is None or role is None:
-        await reply(update, context, scope, "setrole_usage", given=command_args(update))
+        # A known role without a reply is the common slip: say that the reply is missing.
+        await reply(update, context, scope, "setrole_usage", given=given,
+                    role=role.value if role else None, replied=target is not None,
+                    in_group=scope.is_group)
         return
     old = scope.store.member(target.id)
     if leaves_no_leader(scope.store.members(), target.id, role):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.model import Role
+from bot.model import Role, UserPrefs
 from tests.conftest import Harness, buttons_of, texts
 from tests.factories import CHAIR, GROUP_ID, OWNER, SECRETARY, STRANGER
 
@@ -71,6 +71,19 @@ async def test_addmember_by_reply_with_ambiguous_agency_asks(seeded: Harness) ->
     assert {d for _, d in choices} == expected
     await seeded.press(f"ppl:add:{STRANGER}:ha-giang")
     assert seeded.store.member(STRANGER).agency == "ha-giang"  # type: ignore[union-attr]
+
+
+async def test_setrole_without_a_reply_says_the_reply_is_missing(seeded: Harness) -> None:
+    # Issue 9: the README's first set-up step, typed without replying to the chair.
+    [text] = texts(await seeded.send("/vaitro chutri"))
+    assert "Không hiểu" not in text
+    assert "Chưa biết giao vai trò <b>chủ trì</b> cho ai" in text
+    assert "«Trả lời»" in text and "<code>/vaitro chutri</code>" in text
+    seeded.registry.users.save(UserPrefs(SECRETARY, lang="en"))
+    [text] = texts(await seeded.send("/setrole chair"))
+    assert "Unknown role" not in text and "Who is to be the chair?" in text
+    [text] = texts(await seeded.send("/setrole boss"))
+    assert "Unknown role “boss”" in text
 
 
 async def test_last_secretary_cannot_demote_himself(harness: Harness) -> None:
