@@ -170,10 +170,12 @@ def parse_request(text: str, *, today: dt.date) -> Request:
 
 
 def _range(start: dt.date, end: dt.date, today: dt.date, text: str) -> Request:
-    if start > today:
-        raise RequestError("range_future", text.strip())
+    # Reversed first: "1/12/2026-1/1/2026" is two days typed the wrong way round, whether or
+    # not the first has come yet.
     if end < start:
         raise RequestError("range_order", text.strip())
+    if start > today:
+        raise RequestError("range_future", text.strip())
     return Request(kind=Kind.RANGE, start=start, end=end)
 
 

@@ -309,7 +309,8 @@ def days_late(task: Task, tz: str, rule: DeadlineRule = DeadlineRule.ADJUSTED) -
 
 # The number must stand alone: "31/10/2024" typed without a task number is not task 31.
 _NUMBER = re.compile(r"#?\s*(\d{1,9})(?=$|\s|[,.:;](?:\s|$))[,.:;]?\s*")
-_PERCENT = re.compile(r"(\d{1,9})\s*%?(?=$|\s)\s*")
+# A sign is read so that "-5" is refused as out of range rather than taken for no number.
+_PERCENT = re.compile(r"([-−]?\d{1,9})\s*%?(?=$|\s)\s*")
 
 
 def split_number(text: str) -> tuple[int | None, str]:
@@ -327,7 +328,7 @@ def split_percent(text: str) -> tuple[int | None, str]:
     match = _PERCENT.match(text)
     if match is None:
         return None, text
-    return int(match.group(1)), text[match.end():].strip()
+    return int(match.group(1).replace("−", "-")), text[match.end():].strip()
 
 
 # -- the audit trail, for reading ------------------------------------------------------------

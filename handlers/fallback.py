@@ -15,8 +15,10 @@ async def unknown_command(update: Update, context: Ctx) -> None:
     message = update.effective_message
     if message is None or not message.text:
         return
+    word, _, addressee = message.text.split()[0].partition("@")
+    if addressee and addressee.casefold() != (context.bot.username or "").casefold():
+        return  # "/done@other_bot 2" is for another bot in the group: not ours to answer
     scope = await resolve(update, context)
-    word = message.text.split()[0].split("@")[0]
     await reply(update, context, scope, "unknown_command", command=word[:40])
 
 

@@ -571,6 +571,7 @@ def test_parse_request_reads_each_kind_of_period(text: str, wanted: Request) -> 
         ("32/7/2024", "date"),
         ("1/7/2024-40/7/2024", "date"),
         ("31/7/2024-1/7/2024", "range_order"),
+        ("1/12/2024-1/1/2024", "range_order"),  # reversed, though its first day is to come
         ("1/9/2024", "range_future"),
         ("phiên", "meeting_number"),
     ],

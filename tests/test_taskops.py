@@ -370,7 +370,8 @@ def test_split_number(text: str, number: int | None, rest: str) -> None:
         ("60 % xong bước 1", 60, "xong bước 1"),
         ("150", 150, ""),
         ("60,5", None, "60,5"),
-        ("-5", None, "-5"),
+        ("-5", -5, ""),  # read, so that it is refused as out of range, not as missing
+        ("−5%", -5, ""),
         ("sáu mươi", None, "sáu mươi"),
         ("60abc", None, "60abc"),
     ],

@@ -232,11 +232,20 @@ async def test_progress_100_marks_done(one_task: Harness) -> None:
     assert task(one_task).status is TaskStatus.DONE
 
 
-async def test_progress_out_of_range_is_refused(one_task: Harness) -> None:
-    reply = one_text(await one_task.send("/tiendo 1 150", user=OWNER))
+@pytest.mark.parametrize("percent", ["150", "-5", "-5%"])
+async def test_progress_out_of_range_is_refused(one_task: Harness, percent: str) -> None:
+    reply = one_text(await one_task.send(f"/tiendo 1 {percent}", user=OWNER))
     assert "từ 0 đến 100%" in reply
     assert "Chưa có gì được lưu" in reply
     assert task(one_task).progress == 0
+
+
+async def test_a_command_for_another_bot_is_left_alone(one_task: Harness) -> None:
+    calls = await one_task.send("/xong@other_bot 1", user=OWNER)
+    assert [c.method for c in calls if c.method.startswith("send")] == []
+    assert task(one_task).status is TaskStatus.OPEN
+    # Addressed to dondoc itself, the unknown command still gets its hint.
+    assert "/trogiup" in one_text(await one_task.send("/khongco@dondoc_test_bot"))
 
 
 async def test_done_twice_explains_and_offers_reopen(one_task: Harness) -> None:
