@@ -15,6 +15,8 @@ from babel.numbers import format_decimal
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
 from jinja2.runtime import Context
 
+from bot.dates import working_day_before
+
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 LANGUAGES = ("vi", "en")
 TELEGRAM_LIMIT = 4096
@@ -104,6 +106,45 @@ def _ratio(part: int, whole: int) -> float:
     return 100.0 * part / whole if whole else 0.0
 
 
+def _month_end(year: int, month: int) -> dt.date:
+    first_of_next = dt.date(year + month // 12, month % 12 + 1, 1)
+    return first_of_next - dt.timedelta(days=1)
+
+
+def example_day(today: dt.date, kind: str = "deadline") -> str:
+    """A date for an example, as a user types it, computed from `today` so the bot never
+    refuses its own example: "deadline" is the last working day of the month after next
+    (30/9/2024 on 31/7/2024), "later" a month after it, "month" its month (9/2024), "day" it
+    without the year (30/9), "today" today, "last_month" and "last_month_range" the previous
+    month (6/2024, 1/6/2024-30/6/2024), "year" this year."""
+    index = today.year * 12 + today.month - 1
+
+    def end(months: int) -> dt.date:
+        year, month = divmod(index + months, 12)
+        return _month_end(year, month + 1)
+
+    # Working days, so that an example deadline draws no weekend note.
+    deadline, later, last = working_day_before(end(2)), working_day_before(end(3)), end(-1)
+    forms = {
+        "deadline": f"{deadline.day}/{deadline.month}/{deadline.year}",
+        "later": f"{later.day}/{later.month}/{later.year}",
+        "month": f"{deadline.month}/{deadline.year}",
+        "day": f"{deadline.day}/{deadline.month}",
+        "today": f"{today.day}/{today.month}/{today.year}",
+        "last_month": f"{last.month}/{last.year}",
+        "last_month_range": f"1/{last.month}/{last.year}-{last.day}/{last.month}/{last.year}",
+        "year": str(today.year),
+    }
+    return forms[kind]
+
+
+@pass_context
+def _example(ctx: Context, kind: str = "deadline") -> str:
+    # `today` is in every chat message's context (handlers.common.render); a template that
+    # shows an example without it fails loudly rather than showing a stale date.
+    return example_day(ctx["today"], kind)
+
+
 class Renderer:
     """Renders `templates/<lang>/<name>.html` with the filters every message shares."""
 
@@ -121,7 +162,7 @@ class Renderer:
             date=_date_filter, number=_number_filter, percent=_percent_filter,
             fixed=_fixed_filter, signed=_signed_filter,
         )
-        self.env.globals.update(ratio=_ratio)
+        self.env.globals.update(ratio=_ratio, example=_example)
         self._labels: dict[tuple[str, str], dict[str, str]] = {}
 
     def render(self, name: str, lang: str, **context: Any) -> str:

@@ -203,7 +203,7 @@ async def test_unknown_plan_lists_the_plans_and_the_other_choices(seeded: Harnes
     calls = await seeded.send("/tomtat dự án xyz", user=CHAIR)
     [text] = texts(calls)
     assert "Không có kế hoạch nào tên «dự án xyz»" in text
-    assert "<code>/tomtat 1/7/2024-31/7/2024</code>" in text
+    assert "<code>/tomtat 1/6/2024-30/6/2024</code>" in text  # last month, computed
     assert len(buttons_of(calls[0])) == 2
 
 
