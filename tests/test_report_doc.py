@@ -130,6 +130,12 @@ def test_document_has_the_official_heading_title_and_period(docx_vi: bytes) -> N
     assert doc.tables[0].rows[0].cells[0].text == "TỔ CÔNG TÁC CẢI CÁCH TTHC"
 
 
+def test_document_states_the_rate_over_the_tasks_fallen_due(docx_vi: bytes) -> None:
+    texts = [p.text for p in Document(io.BytesIO(docx_vi)).paragraphs]
+    assert "5/8 nhiệm vụ đến hạn đã hoàn thành, đạt 62,50% (đúng hạn: 3, quá hạn: 2); chưa hoàn "\
+        "thành: 8 (trong hạn: 5, quá hạn: 3, bằng 37,50% số nhiệm vụ đến hạn)." in texts
+
+
 def test_document_embeds_the_chart(docx_vi: bytes) -> None:
     doc = Document(io.BytesIO(docx_vi))
     assert len(doc.inline_shapes) == 1

@@ -117,6 +117,12 @@ def test_pdf_has_the_sections_lists_and_notes_of_the_docx(pdf_vi: bytes) -> None
     assert "chưa bố trí được kinh phí" in joined
 
 
+def test_pdf_states_the_rate_over_the_tasks_fallen_due(pdf_vi: bytes) -> None:
+    text = " ".join(lines(pdf_vi))
+    assert "5/8 nhiệm vụ đến hạn đã hoàn thành, đạt 62,50%" in text
+    assert "bằng 37,50% số nhiệm vụ đến hạn" in text
+
+
 def test_pdf_embeds_the_chart_once(pdf_vi: bytes) -> None:
     assert sum(len(page.images) for page in read(pdf_vi).pages) == 1
 

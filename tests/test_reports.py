@@ -10,6 +10,7 @@ import pytest
 
 from bot import reports
 from bot.model import Member, Task, TaskStatus, Timeliness
+from bot.render import Renderer
 from bot.timeliness import days_left, overdue_days
 from tests.factories import AGENCIES, NOW, OWNER, TZ, VN, make_task
 
@@ -65,6 +66,41 @@ def test_rates_of_an_empty_tally_are_zero_not_a_division_error() -> None:
 def test_tallies_add_up() -> None:
     a = reports.Tally(1, 2, 3, 4, 5)
     assert a + a == reports.Tally(2, 4, 6, 8, 10)
+
+
+# Báo cáo 1270/BC-TCTTTg: "16.051 nhiệm vụ đến hạn đã hoàn thành, đạt 98,62% (đúng hạn: 14.068,
+# quá hạn: 1.983); chưa hoàn thành: 5.863 (trong hạn: 5.640, quá hạn: 223)".
+REPORT_1270 = reports.Tally(done_on_time=14068, done_late=1983, in_progress=5640, overdue=223)
+DUE_LINES = {
+    "vi": "16.051/16.274 nhiệm vụ đến hạn đã hoàn thành, đạt 98,62% (đúng hạn: 14.068, quá hạn: "
+          "1.983); chưa hoàn thành: 5.863 (trong hạn: 5.640, quá hạn: 223, bằng 1,38% số nhiệm "
+          "vụ đến hạn).",
+    "en": "16,051/16,274 tasks fallen due are completed, 98.62% (on time: 14,068, late: 1,983); "
+          "not completed: 5,863 (within deadline: 5,640, overdue: 223, that is 1.38% of the "
+          "tasks fallen due).",
+}
+
+
+def test_the_headline_rate_is_over_the_tasks_fallen_due_as_the_government_states_it() -> None:
+    t = REPORT_1270
+    assert (t.due, t.due_completion_rate, t.due_overdue_rate) == (16274, 98.62, 1.38)
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_the_due_line_reads_as_report_1270(lang: str) -> None:
+    labels = Renderer().env.get_template(f"{lang}/summary_labels.html").make_module({"lang": lang})
+    assert str(labels.due_line(REPORT_1270)) == DUE_LINES[lang]
+
+
+def test_the_completed_and_overdue_shares_of_the_due_add_up_to_100() -> None:
+    chance = random.Random(1270)
+    for _ in range(2000):
+        t = reports.Tally(*(chance.randrange(0, 20000) for _ in range(4)))
+        if t.due:
+            assert round(t.due_completion_rate + t.due_overdue_rate, 2) == 100.0
+            # Never more than the exact share: a rate is cut, not rounded up.
+            assert t.due_completion_rate <= 100 * t.completed / t.due
+    assert reports.Tally(in_progress=3).due_completion_rate == 0.0  # nothing due yet
 
 
 def test_a_task_due_today_without_a_time_is_not_overdue_until_midnight() -> None:

@@ -123,6 +123,7 @@ STANDINGS = reports.standings(TASKS, NOW, TZ)
 BY_NUMBER = {s.task.number: s for s in STANDINGS}
 OPEN = reports.open_first(TASKS, NOW, TZ)
 TALLY = reports.tally(TASKS, NOW, TZ)
+REPORT_1270 = reports.Tally(done_on_time=14068, done_late=1983, in_progress=5640, overdue=223)
 REQUEST = ExtensionRequest(1, 2, OWNER, dt.date(2024, 7, 20), dt.date(2024, 8, 5), _at(30))
 
 
@@ -466,6 +467,10 @@ SAMPLES: dict[str, list[Case]] = {
                                  1, 1, 2, 0)),
         lambda lang: _status(lang, [], tally=reports.Tally(), cancelled=[],
                              total_line=_tallied(lang, reports.Tally()),
+                             plans=reports.Page([], 1, 1, 0, 0)),
+        # Báo cáo 1270/BC-TCTTTg's counts: the headline rate over the tasks fallen due.
+        lambda lang: _status(lang, [], tally=REPORT_1270, cancelled=[],
+                             total_line=_tallied(lang, REPORT_1270),
                              plans=reports.Page([], 1, 1, 0, 0)),
     ],
     "status_overdue": [lambda lang: _status(lang, [BY_NUMBER[2], BY_NUMBER[3]], agency=None),
