@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import random
+from typing import Any
 
 import pytest
 
@@ -88,7 +89,8 @@ def test_the_headline_rate_is_over_the_tasks_fallen_due_as_the_government_states
 
 @pytest.mark.parametrize("lang", ["vi", "en"])
 def test_the_due_line_reads_as_report_1270(lang: str) -> None:
-    labels = Renderer().env.get_template(f"{lang}/summary_labels.html").make_module({"lang": lang})
+    labels: Any = Renderer().env.get_template(f"{lang}/summary_labels.html").make_module(
+        {"lang": lang})
     assert str(labels.due_line(REPORT_1270)) == DUE_LINES[lang]
 
 
