@@ -247,7 +247,13 @@ SAMPLES: dict[str, list[Case]] = {
     "welcome_private": [{"workspaces": [_store()]}, {"workspaces": []}],
     "workspace_chosen": [{}],
     "workspace_info": [{"workspaces": [_store(), _store()]}, {"workspaces": []}],
-    "startup_bad_setting": [{"error": "DONDOC_WEBHOOK_PORT: not a number"}],
+    "startup_bad_setting": _each(
+        "startup_bad_setting", "reason",
+        ["token", "lang", "tz", "port", "number", "web_url_https", "webhook_url",
+         "webhook_secret", "webhook_secret_missing", "fake_now_offset", "fake_now_format",
+         "log_level", "other"], variable="DONDOC_WEBHOOK_PORT", value="abc"),
+    "startup_telegram_unreachable": [{"error": "ConnectError", "delay": 5}],
+    "startup_token_rejected": [{}],
     "startup_corrupt": [{"path": "/srv/dondoc/data/workspaces/-100.json",
                          "reason": "Expecting value: line 1 column 1"}],
     "startup_no_token": [{}],
@@ -256,6 +262,7 @@ SAMPLES: dict[str, list[Case]] = {
     # -- the console --
     "console_help": [lambda lang: {
         "group_title": WORKSPACE.title, "data_dir": "/tmp/dondoc-demo", "temporary": True,
+        "files_dir": "/tmp/dondoc-demo/files",
         "reminders": True, "demo": True, "cast": [
             {"number": 1, "first": "Hoa", "name": "Nguyễn Thị Hoa", "role": "secretary",
              "agency": "VPCP", "key": "hoa"},
@@ -264,9 +271,11 @@ SAMPLES: dict[str, list[Case]] = {
         ]}],
     "console_problem": _each("console_problem", "reason",
                              ["no_buttons", "bad_button", "not_pressable", "unknown_person",
-                              "bad_chat", "demo_exists", "other"], value="x", count=3),
-    "console_prompt": [{"person": {"first": "Hùng"}, "in_group": True},
-                       {"person": {"first": "Hùng"}, "in_group": False}],
+                              "bad_chat", "reply_usage", "no_message", "file_not_saved",
+                              "demo_exists", "other"], value="x", count=3,
+                             folder="/tmp/dondoc-demo/files", error="disk full"),
+    "console_prompt": [{"person": {"first": "Hùng"}, "in_group": True, "number": 12},
+                       {"person": {"first": "Hùng"}, "in_group": False, "number": 3}],
     "console_web": [{"url": "http://127.0.0.1:8080/?as=hoa"}],
     "console_who": [{"person": {"name": "Lê Văn Hùng", "role": "member", "agency": "Nghệ An"},
                      "in_group": True, "group_title": WORKSPACE.title}],
