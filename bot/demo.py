@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from bot import taskops
+from bot.dates import Deadline
 from bot.indicators import NATIONAL, Direction, Entry, Indicator, Reporters
 from bot.model import (
     Agency,
@@ -450,15 +453,55 @@ def build_demo(today: dt.date, tz: str = DEMO_TZ) -> Demo:
 
 
 def install_demo(store: WorkspaceStore, demo: Demo, *, at: dt.datetime) -> None:
-    """Write the demo's agencies, members, meeting and tasks into `store`, all or nothing."""
+    """Write the demo's agencies, members, meeting and tasks into `store`, all or nothing.
+
+    Each task is written as it was created, then every update of its history is made by the
+    operation a user's command makes (bot.taskops) and saved as a command saves it, at the
+    demo's own date: the audit trail (/history) then tells what the card's history tells.
+    `at` is when the demo is installed: the indicators' figures are reported then.
+    """
+    since = demo.workspace.created_at or at
     with store.transaction():
         for agency in demo.agencies:
-            store.save_agency(agency, actor=SECRETARY_ID, at=at)
+            store.save_agency(agency, actor=SECRETARY_ID, at=since)
         for member in demo.members:
-            store.save_member(member, actor=SECRETARY_ID, at=at)
-        store.add_meeting(demo.meeting, actor=SECRETARY_ID, at=at)
+            store.save_member(member, actor=SECRETARY_ID, at=since)
+        store.add_meeting(demo.meeting, actor=SECRETARY_ID, at=demo.meeting.created_at or since)
         for task in demo.tasks:
-            store.add_task(task, actor=SECRETARY_ID, at=at)
+            stored = store.add_task(_as_created(task), actor=task.created_by, at=task.created_at)
+            for entry in task.history[1:]:
+                stored = _updated(stored, entry)
+                store.save_task(stored, actor=entry.user_id, at=entry.at,
+                                action=taskops.audit_action(stored))
         for indicator in demo.indicators:
             store.indicators.save(indicator, actor=SECRETARY_ID, at=at)
         store.indicators.report(demo.values, actor=SECRETARY_ID, at=at)
+
+
+def _as_created(task: Task) -> Task:
+    """`task` as it was created: open, due on its first deadline, with only its creation."""
+    created = copy.copy(task)
+    created.deadline, created.original_deadline = task.first_deadline, None
+    created.status, created.progress, created.completed_at = TaskStatus.OPEN, 0, None
+    created.history = task.history[:1]
+    return created
+
+
+def _updated(task: Task, entry: HistoryEntry) -> Task:
+    """`task` after the update `entry` records, made as the command that records it makes it."""
+    at, who, note = entry.at, entry.user_id, entry.note
+    outcome: taskops.Outcome
+    if entry.kind is HistoryKind.PROGRESS:
+        outcome = taskops.set_progress(task, entry.progress or 0, now=at, actor=who, note=note)
+    elif entry.kind is HistoryKind.DONE:
+        outcome = taskops.mark_done(task, now=at, actor=who, note=note)
+    elif entry.kind is HistoryKind.DEADLINE and entry.new_deadline is not None:
+        outcome = taskops.change_deadline(task, Deadline(entry.new_deadline), note, now=at,
+                                          actor=who)
+    elif entry.kind is HistoryKind.CANCELLED:
+        outcome = taskops.cancel(task, note, now=at, actor=who)
+    else:
+        raise ValueError(f"the demo has no way to replay {entry.kind}")
+    if isinstance(outcome, taskops.TaskError):
+        raise ValueError(f"demo task «{task.title}»: {outcome.value} at {at}")
+    return outcome

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ import pytest
 import store.storage
 from bot import demo
 from bot.model import DeadlineRule, Role, TaskStatus, Timeliness
+from bot.taskops import audit_lines
 from bot.timeliness import classify
 from store.registry import Registry
 from store.workspace import open_workspace_file
@@ -185,3 +187,23 @@ def test_install_writes_the_whole_demo_in_one_file_replace(
     assert reopened.meeting(built.meeting.number) is not None
     tally = _tally(reopened.tasks(), NOW)
     assert sum(n for cls, n in tally.items() if cls is not None) == 28 + 17 + 23
+
+
+def test_the_demos_audit_trail_tells_what_its_cards_tell(tmp_path: Path) -> None:
+    # Issue 9: /history showed one "assigned" at the time of installing, while the card told of
+    # an assignment in June and a cancellation in November.
+    registry = Registry(tmp_path)
+    built = demo.build_demo(NOW.date())
+    ws = built.workspace
+    store_ = registry.create(ws.chat_id, ws.title, lang=ws.lang, tz=ws.tz, at=NOW)
+    demo.install_demo(store_, built, at=NOW)
+    for number, wanted in enumerate(built.tasks, 1):
+        task = store_.task(number)
+        assert task is not None
+        assert task == replace(wanted, number=number)  # the updates made the very same task
+        lines = audit_lines(store_.audit(task=number), task)
+        told = [(h.at, h.user_id, f"task_{h.kind.value}", h.note) for h in task.history]
+        assert [(a.at, a.user_id, a.action, a.note) for a in lines] == told
+    cancelled = next(t for t in store_.tasks() if t.status is TaskStatus.CANCELLED)
+    [_, last] = audit_lines(store_.audit(task=cancelled.number), cancelled)
+    assert last.changes[-1].field == "status" and last.changes[-1].after is TaskStatus.CANCELLED
