@@ -5,7 +5,9 @@ line, "kind text": the words and numbers come from the same Summary and filters 
 message, and this module only lays them out. python-docx is imported when a document is
 built, so that start-up does not pay for it.
 
-Kinds: org, national, motto, place (the heading of a Vietnamese administrative document),
+Kinds: org, national, motto, number, place (the heading of a Vietnamese administrative
+document: the issuing body, the national name and motto, the document's number left blank
+for the office to fill in, the place and date),
 title, subtitle, meta, h1, p, bullet, chart (where the chart goes), figure <key> (where
 another picture goes, e.g. an indicator's chart: its PNG is put in `Block.image` before the
 document is built, and a figure without one is left out), and tables written as
@@ -19,7 +21,7 @@ import io
 from dataclasses import dataclass, field
 from typing import Any
 
-HEADING_KINDS = frozenset({"org", "national", "motto", "place"})  # also read by report_pdf
+HEADING_KINDS = frozenset({"org", "national", "motto", "number", "place"})  # report_pdf too
 _TEXT_KINDS = frozenset({"title", "subtitle", "meta", "h1", "p", "bullet"})
 _FONT = "Times New Roman"  # what Vietnamese administrative documents use (Decree 30/2020)
 
@@ -137,23 +139,47 @@ def build_docx(blocks: list[Block], chart_png: bytes | None = None) -> bytes:
 
 
 def _heading(document: Any, heading: dict[str, str]) -> None:
-    """The two-column heading: the issuing body on the left, the national motto on the right."""
+    """The two-column heading of an administrative document (Decree 30/2020): on the left the
+    issuing body, a short rule under it and the document's number; on the right the national
+    name and the motto with a rule as long as it under it; then the place and date."""
     from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.shared import Pt
+    from docx.shared import Cm, Pt
 
     grid = document.add_table(rows=1, cols=2)
     left, right = grid.rows[0].cells
     _centred(left.paragraphs[0], heading.get("org", ""), bold=True, size=12)
+    _rule(left.add_paragraph(), Cm(2.8))  # about a third of the body's name
+    if heading.get("number"):
+        _centred(left.add_paragraph(), heading["number"], bold=False, size=13)
     _centred(right.paragraphs[0], heading.get("national", ""), bold=True, size=12)
     if heading.get("motto"):
-        motto = right.add_paragraph()
-        _centred(motto, heading["motto"], bold=True, size=13)
-        motto.runs[0].underline = True
+        _centred(right.add_paragraph(), heading["motto"], bold=True, size=13)
+        _rule(right.add_paragraph(), Cm(0.9))  # as long as the motto
     if heading.get("place"):
         place = document.add_paragraph()
         place.alignment = WD_ALIGN_PARAGRAPH.RIGHT
         run = place.add_run(heading["place"])
         run.italic, run.font.size = True, Pt(13)
+
+
+def _rule(paragraph: Any, indent: Any) -> None:
+    """A thin horizontal rule: the bottom border of an empty paragraph indented on both sides,
+    set in a tiny size so that it sits right under the line above."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Pt
+
+    layout = paragraph.paragraph_format
+    layout.left_indent = layout.right_indent = indent
+    layout.space_before = layout.space_after = Pt(0)
+    layout.line_spacing = Pt(2)
+    borders = OxmlElement("w:pBdr")
+    bottom = OxmlElement("w:bottom")
+    for name, value in (("w:val", "single"), ("w:sz", "6"), ("w:space", "1"),
+                        ("w:color", "000000")):
+        bottom.set(qn(name), value)
+    borders.append(bottom)
+    paragraph._p.get_or_add_pPr().append(borders)
 
 
 def _centred(paragraph: Any, text: str, *, bold: bool, size: int) -> None:

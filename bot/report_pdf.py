@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import importlib.util
 import io
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -64,7 +65,7 @@ def build_pdf(blocks: list[Block], chart_png: bytes | None = None) -> bytes:
     heading = {b.kind: b.text for b in blocks if b.kind in HEADING_KINDS}
     if heading:
         report.heading(heading)
-    for block in blocks:
+    for index, block in enumerate(blocks):
         if block.kind == "table" and block.table is not None:
             report.table(block.table)
         elif block.kind == "chart":
@@ -80,8 +81,11 @@ def build_pdf(blocks: list[Block], chart_png: bytes | None = None) -> bytes:
         elif block.kind == "meta":
             report.paragraph(block.text, "I", _BODY_PT, "C")
         elif block.kind == "h1":
-            # A section heading keeps a few lines of its section with it on its page.
-            report.paragraph(block.text, "B", _BODY_PT, "L", before=4, keep=18)
+            # A section heading is never left alone at the foot of a page: it goes over with
+            # the start of what follows it (a short introduction, and the first lines, the
+            # table's header and first row, or the chart).
+            keep = report.following(blocks[index + 1:], chart_png)
+            report.paragraph(block.text, "B", _BODY_PT, "L", before=4, keep=keep)
         elif block.kind == "bullet":
             report.paragraph(block.text, "", _BODY_PT, "L", bullet=True, after=0.6)
         elif block.kind not in HEADING_KINDS:
@@ -167,6 +171,7 @@ class _Report:
     def __init__(self, pdf: Any) -> None:
         self.pdf = pdf
         self.measures: dict[tuple[str, float], _Measure] = {}
+        self.grids: dict[int, tuple[Table, _Grid | None]] = {}
 
     def measure(self, style: str, size: float) -> _Measure:
         face = style.replace("I", "")  # slanted text is as wide as upright text
@@ -194,7 +199,9 @@ class _Report:
         lines = measure.wrap(text, width - indent)
         line = _line_height(size)
         pdf.set_y(pdf.get_y() + before)
-        if pdf.get_y() + line * len(lines) + keep > pdf.page_break_trigger:
+        # What is kept with the lines comes after their own space below.
+        if pdf.get_y() + line * len(lines) + (after + keep if keep else 0.0) > (
+                pdf.page_break_trigger):
             pdf.add_page()
         for index, (words, used) in enumerate(lines):
             if pdf.get_y() + line > pdf.page_break_trigger:
@@ -219,13 +226,19 @@ class _Report:
         pdf.set_y(pdf.get_y() + after)
 
     def heading(self, heading: dict[str, str]) -> None:
-        """The issuing body on the left, the national name and motto on the right."""
+        """The issuing body, a short rule and the document's number on the left; the national
+        name and the motto with a rule as long as it on the right (as bot/report_doc.py)."""
         pdf = self.pdf
         top = pdf.get_y()
         left_width = _WIDTH * 0.42
         right, right_width = _LEFT + left_width, _WIDTH - left_width
-        self.paragraph(heading.get("org", ""), "B", _HEADING_PT, "C", width=left_width,
-                       after=0)
+        org = heading.get("org", "")
+        self.paragraph(org, "B", _HEADING_PT, "C", width=left_width, after=0)
+        # A third of the body's name, centred under it.
+        self._rule(_LEFT + left_width / 2, self.measure("B", _HEADING_PT).text_width(org) / 3)
+        if heading.get("number"):
+            self.paragraph(heading["number"], "", _BODY_PT, "C", width=left_width, before=1.5,
+                           after=0)
         bottom = pdf.get_y()
         pdf.set_y(top)
         self.paragraph(heading.get("national", ""), "B", _HEADING_PT, "C", left=right,
@@ -233,52 +246,86 @@ class _Report:
         motto = heading.get("motto", "")
         if motto:
             self.paragraph(motto, "B", _MOTTO_PT, "C", left=right, width=right_width, after=0)
-            # A rule as long as the motto under it, as on the printed heading.
-            length = self.measure("B", _MOTTO_PT).text_width(motto)
-            centre, y = right + right_width / 2, pdf.get_y() + 0.2
-            pdf.set_line_width(0.3)
-            pdf.line(centre - length / 2, y, centre + length / 2, y)
-            pdf.set_line_width(0.2)
+            self._rule(right + right_width / 2, self.measure("B", _MOTTO_PT).text_width(motto))
         pdf.set_y(max(bottom, pdf.get_y()) + 3)
         if heading.get("place"):
             self.paragraph(heading["place"], "I", _BODY_PT, "R")
 
+    def _rule(self, centre: float, length: float) -> None:
+        """A rule of `length` centred at `centre`, just under the line above."""
+        pdf = self.pdf
+        y = pdf.get_y() + 0.2
+        pdf.set_line_width(0.3)
+        pdf.line(centre - length / 2, y, centre + length / 2, y)
+        pdf.set_line_width(0.2)
+
+    def following(self, blocks: list[Block], chart_png: bytes | None) -> float:
+        """The height that must follow a heading on its page: a short introduction (up to
+        three lines), then the start of the next block."""
+        need = 0.0
+        for block in blocks[:2]:
+            if block.kind in ("p", "bullet"):
+                lines = self.measure("", _BODY_PT).wrap(block.text, _WIDTH)
+                height = min(len(lines), 3) * _line_height(_BODY_PT) + 1.4
+                need += height
+                if len(lines) <= 3:
+                    continue  # an introduction: what it introduces goes over with it too
+            elif block.kind == "table" and block.table is not None:
+                need += self.table_start(block.table)
+            elif block.kind in ("chart", "figure"):
+                png = chart_png if block.kind == "chart" else block.image
+                need += _image_size(png)[1] + 2 if png else 0.0
+            else:
+                need += _line_height(_BODY_PT)
+            break
+        return need
+
     def chart(self, png: bytes) -> None:
         """The chart, full width or shrunk to fit one page, never split."""
         pdf = self.pdf
-        width_px = int.from_bytes(png[16:20], "big")  # PNG's IHDR: width, then height
-        height_px = int.from_bytes(png[20:24], "big")
-        width = _WIDTH
-        height = width * height_px / max(width_px, 1)
-        room = _PAGE_H - _TOP - _BOTTOM
-        if height > room:
-            width, height = width * room / height, room
+        width, height = _image_size(png)
         if pdf.get_y() + height > pdf.page_break_trigger:
             pdf.add_page()
         pdf.image(io.BytesIO(png), x=_LEFT + (_WIDTH - width) / 2, y=pdf.get_y(), w=width,
                   h=height)
         pdf.set_y(pdf.get_y() + height + 2)
 
+    def grid(self, table: Table) -> _Grid | None:
+        """A table's cells and column widths, None when it has no column; worked out once,
+        though a heading above the table asks for its first row's height before it is set."""
+        key = id(table)
+        if key in self.grids:
+            return self.grids[key][1]
+        columns = max([len(table.header), *(len(r) for r in table.rows)], default=0)
+        grid = None
+        if columns:
+            body, bold = self.measure("", _TABLE_PT), self.measure("B", _TABLE_PT)
+            header = _padded(table.header, columns)
+            rows = [_padded(r, columns) for r in table.rows]
+            grid = _Grid(body, bold, header, rows, _column_widths(body, bold, header, rows))
+        self.grids[key] = (table, grid)  # the table is kept with it, so its id stays its own
+        return grid
+
+    def table_start(self, table: Table) -> float:
+        """The height of a table's header and first row, which are never split."""
+        grid = self.grid(table)
+        if grid is None:
+            return 0.0
+        first = grid.layout(grid.rows[0], grid.body)[1] if grid.rows else 0.0
+        return grid.layout(grid.header, grid.bold)[1] + first
+
     def table(self, table: Table) -> None:
         """A ruled table whose header row repeats on every page; a row is never split."""
         pdf = self.pdf
-        columns = max([len(table.header), *(len(r) for r in table.rows)], default=0)
-        if not columns:
+        grid = self.grid(table)
+        if grid is None:
             return
-        body, bold = self.measure("", _TABLE_PT), self.measure("B", _TABLE_PT)
-        header = _padded(table.header, columns)
-        rows = [_padded(r, columns) for r in table.rows]
-        widths = _column_widths(body, bold, header, rows)
+        widths, header, rows, columns = grid.widths, grid.header, grid.rows, len(grid.header)
         edges = [_LEFT + sum(widths[:c]) for c in range(columns + 1)]
         # Figures are centred, as in the .docx; a column is a figure column if all its are.
         centred = [bool(rows) and all(is_number(r[c]) or not r[c] for r in rows)
                    for c in range(columns)]
         line = _line_height(_TABLE_PT)
-
-        def layout(cells: list[str], measure: _Measure) -> tuple[list[Lines], float]:
-            lines = [measure.wrap(text, width - 2 * _PAD_X)
-                     for text, width in zip(cells, widths, strict=True)]
-            return lines, max(len(cell) for cell in lines) * line + 2 * _PAD_Y
 
         def draw(lines: list[Lines], height: float, is_header: bool) -> None:
             top = pdf.get_y()
@@ -305,15 +352,14 @@ class _Report:
         pdf.set_draw_color(0)
         pdf.set_line_width(0.2)
         pdf.set_fill_color(*_HEADER_FILL)
-        head, head_height = layout(header, bold)
-        first = layout(rows[0], body)[1] if rows else 0.0
+        head, head_height = grid.layout(header, grid.bold)
         # The header is never left alone at the bottom of a page.
-        if pdf.get_y() + head_height + first > pdf.page_break_trigger:
+        if pdf.get_y() + self.table_start(table) > pdf.page_break_trigger:
             pdf.add_page()
         page_top = pdf.get_y()
         draw(head, head_height, True)
         for values in rows:
-            lines, height = layout(values, body)
+            lines, height = grid.layout(values, grid.body)
             if pdf.get_y() + height > pdf.page_break_trigger:
                 rule_columns(page_top)
                 pdf.add_page()
@@ -323,6 +369,35 @@ class _Report:
         rule_columns(page_top)
         pdf.set_fill_color(0)  # the text colour again, so that text() needs no colour change
         pdf.set_y(pdf.get_y() + 2.5)
+
+
+@dataclass(frozen=True, slots=True)
+class _Grid:
+    """A table's cells, padded to its columns, and the columns' widths."""
+
+    body: _Measure
+    bold: _Measure
+    header: list[str]
+    rows: list[list[str]]
+    widths: list[float]
+
+    def layout(self, cells: list[str], measure: _Measure) -> tuple[list[Lines], float]:
+        """A row's cells wrapped to their columns, and the row's height."""
+        lines = [measure.wrap(text, width - 2 * _PAD_X)
+                 for text, width in zip(cells, self.widths, strict=True)]
+        return lines, max(len(cell) for cell in lines) * _line_height(_TABLE_PT) + 2 * _PAD_Y
+
+
+def _image_size(png: bytes) -> tuple[float, float]:
+    """A picture's width and height on the page: the text's width, or shrunk to one page."""
+    width_px = int.from_bytes(png[16:20], "big")  # PNG's IHDR: width, then height
+    height_px = int.from_bytes(png[20:24], "big")
+    width = _WIDTH
+    height = width * height_px / max(width_px, 1)
+    room = _PAGE_H - _TOP - _BOTTOM
+    if height > room:
+        width, height = width * room / height, room
+    return width, height
 
 
 def _padded(values: list[str], columns: int) -> list[str]:

@@ -353,6 +353,18 @@ class Summary:
     deadline_changed: list[Task] = field(default_factory=list)  # changed in the period
     # Indicators against their requirement (bot.ranking), each for its latest period.
     indicators: tuple[Ranking, ...] = ()
+    # What moved the total between the period's start and its end (with `previous`).
+    added: int = 0  # tasks created in the period
+    cancelled_in_period: int = 0  # tasks cancelled or merged in the period
+
+    @property
+    def total_unexplained(self) -> int:
+        """The change of the total that neither additions nor cancellations explain (a task
+        moved into or out of a plan, say); 0 when they account for all of it."""
+        if self.previous is None:
+            return 0
+        change = self.totals.total - self.previous.total
+        return change - self.added + self.cancelled_in_period
 
     @property
     def empty(self) -> bool:
@@ -438,6 +450,8 @@ def summarize(
         rule=rule,
         deadline_changed=_deadline_changed(counted, start_at, end_at),
         indicators=tuple(indicators),
+        added=_created_between(current, start_at, end_at),
+        cancelled_in_period=_cancelled_between(current, start_at, end_at),
     )
 
 
@@ -508,6 +522,27 @@ def _newly_overdue(scope: list[Task], now_by_number: dict[int, Standing],
             found.append(standing)
     found.sort(key=lambda s: (-s.days_late, s.task.number))
     return found
+
+
+def _created_between(current: list[Task], start: dt.datetime | None, end: dt.datetime) -> int:
+    """Tasks in scope created in the period (cancelled since or not)."""
+    if start is None:
+        return 0
+    return sum(1 for task in current if start < task.created_at <= end)
+
+
+def _cancelled_between(current: list[Task], start: dt.datetime | None, end: dt.datetime
+                       ) -> int:
+    """Tasks in scope cancelled (or merged) in the period."""
+    if start is None:
+        return 0
+    return sum(
+        1 for task in current
+        if task.status is TaskStatus.CANCELLED and any(
+            entry.kind is HistoryKind.CANCELLED and start < entry.at <= end
+            for entry in task.history
+        )
+    )
 
 
 def _deadline_changed(counted: list[Task], start: dt.datetime | None, end: dt.datetime

@@ -9,6 +9,7 @@ import zipfile
 
 import pytest
 from docx import Document
+from docx.oxml.ns import qn
 
 from bot.chart import MAX_BARS, ChartText, chart_size, parse_chart_text, render_chart
 from bot.render import Renderer
@@ -127,7 +128,22 @@ def test_document_has_the_official_heading_title_and_period(docx_vi: bytes) -> N
     assert "BÁO CÁO" in texts
     assert "Ngày 31 tháng 7 năm 2024" in texts
     assert any(t.startswith("Kỳ báo cáo: từ sau Phiên họp thứ tư (15/04/2024)") for t in texts)
-    assert doc.tables[0].rows[0].cells[0].text == "TỔ CÔNG TÁC CẢI CÁCH TTHC"
+    left, right = doc.tables[0].rows[0].cells
+    assert [p.text for p in left.paragraphs] == ["TỔ CÔNG TÁC CẢI CÁCH TTHC", "", "Số: …/BC-…"]
+    assert [p.text for p in right.paragraphs] == [
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc", ""]
+
+
+def test_document_rules_the_body_and_the_motto_as_official_documents_do(docx_vi: bytes) -> None:
+    # Decree 30/2020: a short rule under the issuing body, a rule under the national motto.
+    left, right = Document(io.BytesIO(docx_vi)).tables[0].rows[0].cells
+    for cell, wanted in ((left, 1), (right, 2)):
+        ruled = [i for i, p in enumerate(cell.paragraphs)
+                 if p._p.pPr is not None and p._p.pPr.find(qn("w:pBdr")) is not None]
+        assert ruled == [wanted] and cell.paragraphs[wanted].text == ""
+    # The rule under the body is the shorter: it is indented more.
+    short, long = left.paragraphs[1], right.paragraphs[2]
+    assert short.paragraph_format.left_indent > long.paragraph_format.left_indent
 
 
 def test_document_states_the_rate_over_the_tasks_fallen_due(docx_vi: bytes) -> None:

@@ -100,6 +100,7 @@ def test_pdf_keeps_vietnamese_names_and_the_national_heading_intact(pdf_vi: byte
     assert "Thừa Thiên Huế" in text  # precomposed, as typed, every mark in place
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text
     assert "Độc lập - Tự do - Hạnh phúc" in text
+    assert "Số: …/BC-…" in text  # the document's number, for the office to fill in
     assert "Ngày 31 tháng 7 năm 2024" in text
     assert "Kỳ báo cáo: từ sau Phiên họp thứ tư (15/04/2024) đến 31/07/2024" in text
 
@@ -123,6 +124,47 @@ def test_pdf_states_the_rate_over_the_tasks_fallen_due(pdf_vi: bytes) -> None:
     assert "bằng 37,50% số nhiệm vụ đến hạn" in text
 
 
+def test_pdf_rules_the_body_and_the_motto(pdf_vi: bytes) -> None:
+    # Two rules in the heading, before any table's: a short one under the issuing body, one as
+    # long as the motto under it (PDF drawing: "x y m x y l S").
+    page = read(pdf_vi).pages[0].get_contents()
+    assert page is not None
+    content = page.get_data().decode("latin-1")
+    rules = [(float(x1), float(x2)) for x1, y, x2 in
+             re.findall(r"([\d.]+) ([\d.]+) m ([\d.]+) \2 l S", content) if float(y) > 740]
+    lengths = [x2 - x1 for x1, x2 in rules]
+    assert len(lengths) == 2 and 0 < lengths[0] < lengths[1]
+
+
+def _filler(lines: int) -> list[Block]:
+    return [Block("p", f"Đoạn {i}: nội dung báo cáo.") for i in range(lines)]
+
+
+def _page_of(data: bytes, text: str) -> int:
+    return next(i for i, page in enumerate(pages_text(data)) if text in page)
+
+
+@pytest.mark.parametrize("filler", range(28, 38))
+def test_a_heading_is_never_left_alone_at_the_foot_of_a_page(filler: int) -> None:
+    # Whatever room is left at the foot of the page, a heading goes with the table it heads,
+    # whose first row (a long title) is tall.
+    table = Table(["Số", "Nhiệm vụ"], [["1", "Rà soát thủ tục hành chính nội bộ " * 12]])
+    blocks = [*_filler(filler), Block("h1", "IV. NHIỆM VỤ QUÁ HẠN"), Block("table", table=table)]
+    data = build_pdf(blocks)
+    assert _page_of(data, "IV. NHIỆM VỤ QUÁ HẠN") == _page_of(data, "Nhiệm vụ")
+
+
+def test_a_heading_and_its_introduction_go_over_with_the_chart(summary: Summary) -> None:
+    rows = [(f"{r.label} {i}", r.tally) for i in range(4) for r in summary.by_agency]
+    png = render_chart(rows, chart_text(summary))  # a tall chart, for twenty agencies
+    for filler in range(4, 38, 3):
+        blocks = [*_filler(filler), Block("h1", "III. THEO ĐƠN VỊ"), Block("p", "Xếp trước."),
+                  Block("chart")]
+        data = build_pdf(blocks, png)
+        page = read(data).pages[_page_of(data, "III. THEO ĐƠN VỊ")].get_contents()
+        assert page is not None and b" Do" in page.get_data(), filler  # the chart is there
+
+
 def test_pdf_embeds_the_chart_once(pdf_vi: bytes) -> None:
     assert sum(len(page.images) for page in read(pdf_vi).pages) == 1
 
@@ -134,7 +176,8 @@ def test_pdf_without_a_chart_has_no_image(summary: Summary) -> None:
 def test_english_pdf_uses_english_words_and_numbers(summary: Summary) -> None:
     text = lines(pdf_of(summary, "en"))
     assert "Completed on time 3 23.08% 1 +2" in text
-    assert "SOCIALIST REPUBLIC OF VIET NAM" in text[0]
+    assert "SOCIALIST REPUBLIC OF VIET NAM" in text[:4]
+    assert "No.: …/BC-…" in text[:4]
 
 
 def test_pdf_of_an_empty_period_says_so() -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 
 import pytest
 
@@ -599,3 +600,31 @@ def test_parse_request_refuses_what_it_cannot_use(text: str, reason: str) -> Non
 )
 def test_note_kind_recognises_the_markers(note: str, wanted: tuple[str, str] | None) -> None:
     assert note_kind(note) == wanted
+
+
+def test_the_totals_say_what_changed_them_in_the_period() -> None:
+    # Issue 9: "68 nhiệm vụ (đầu kỳ 71)" with no reason. Here 11 at the start, 3 added (12, 13,
+    # 14), 1 cancelled (11): 13.
+    summary = make_summary()
+    assert (summary.previous.total, summary.added, summary.cancelled_in_period,  # type: ignore[union-attr]
+            summary.totals.total, summary.total_unexplained) == (11, 3, 1, 13, 0)
+    message = render_message(summary, "vi")
+    assert "13 nhiệm vụ (đầu kỳ 11; trong kỳ: thêm 3, hủy/gộp 1)" in message
+    assert "13 tasks (11 at the start; in the period: 3 added, 1 cancelled or merged)" in (
+        render_message(summary, "en"))
+
+
+@pytest.mark.parametrize("lang", ["vi", "en"])
+def test_sections_are_numbered_without_gaps_whatever_is_left_out(lang: str) -> None:
+    # No plan and no meeting: "by plan" and "conclusions" are left out of the message, and
+    # the document has no conclusions and no cancelled tasks.
+    store = summary_store([make_task("Rà soát", number=1), make_task("Báo cáo", number=2)])
+    summary = make_summary(store, Request(kind=Kind.ALL), previous=None)
+    assert summary.meeting is None and not summary.cancelled
+    numbers = [int(n) for n in re.findall(r"<b>(\d+)\. ", render_message(summary, lang, store))]
+    assert numbers == list(range(1, len(numbers) + 1)) and len(numbers) >= 5
+    document = Renderer().render("summary_document", lang, summary=summary,
+                                 workspace=store.workspace, tz=TZ, now=NOW, today=TODAY)
+    romans = re.findall(r"^h1 ([IVX]+)\. ", document, re.M)
+    assert romans == ["I", "II", "III", "IV", "V", "VI", "VII"][:len(romans)]
+    assert len(romans) >= 6
