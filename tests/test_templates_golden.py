@@ -44,6 +44,7 @@ from bot.model import (
     Workspace,
 )
 from bot.newtask import Draft, Problem
+from bot.recurrence import Cadence, Recurrence
 from bot.reminders import (
     DeliveryFailure,
     Digest,
@@ -167,9 +168,9 @@ def _card(flash: str | None = None, task: Task = OVERDUE, **extra: Any) -> Value
     }
 
 
-def _notes(day: dt.date, next_year: bool = False, movable: bool = True, lang: str = "vi"
+def _notes(day: dt.date | None, next_year: bool = False, movable: bool = True, lang: str = "vi"
            ) -> Values:
-    off = day_off(day, lang)
+    off = day_off(day, lang) if day is not None else None
     return {"next_year": next_year, "off": off, "movable": movable and off is not None}
 
 
@@ -253,6 +254,13 @@ SAMPLES: dict[str, list[Case]] = {
          "webhook_secret", "webhook_secret_missing", "fake_now_offset", "fake_now_format",
          "log_level", "other"], variable="DONDOC_WEBHOOK_PORT", value="abc"),
     "startup_telegram_unreachable": [{"error": "ConnectError", "delay": 5}],
+    "startup_data_in_use": [{"path": "/srv/dondoc/data", "pid": 4242},
+                            {"path": "/srv/dondoc/data", "pid": None}],
+    "not_saved": [{}],
+    "recurrence": [{"r": Recurrence(cadence, day, month)} for cadence, day, month in (
+        (Cadence.MONTHLY, 20, None), (Cadence.MONTHLY, None, None), (Cadence.QUARTERLY, 15, None),
+        (Cadence.HALF_YEARLY, None, None), (Cadence.YEARLY, 15, 12), (Cadence.YEARLY, None, 6),
+        (Cadence.YEARLY, None, None))],
     "startup_token_rejected": [{}],
     "startup_corrupt": [{"path": "/srv/dondoc/data/workspaces/-100.json",
                          "reason": "Expecting value: line 1 column 1"}],
