@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 
 import pytest
 
@@ -12,8 +10,7 @@ from bot import demo
 from bot.render import TEMPLATES_DIR
 from handlers.dashboard import views
 from tests.dashboard_kit import NOW, WS, Kit, make_kit
-
-GOLDEN = Path(__file__).parent / "golden"
+from tests.goldens import check_golden
 
 
 @pytest.fixture(scope="module")
@@ -42,12 +39,6 @@ def _render(kit: Kit, name: str, lang: str, **values: object) -> str:
                                 tz=store.workspace.tz, now=NOW, **values)
 
 
-def _check_golden(name: str, text: str) -> None:
-    path = GOLDEN / name
-    if os.environ.get("DONDOC_UPDATE_GOLDEN"):
-        path.write_text(text + "\n", encoding="utf-8")
-    assert text + "\n" == path.read_text(encoding="utf-8"), f"{name} differs from its golden"
-
 
 @pytest.mark.parametrize("lang", ["vi", "en"])
 def test_views_match_their_golden_fragments(kit: Kit, lang: str) -> None:
@@ -62,12 +53,12 @@ def test_views_match_their_golden_fragments(kit: Kit, lang: str) -> None:
         "meetings": {"meetings": views.meeting_views(store, NOW)},
     }
     for name, values in pages.items():
-        _check_golden(f"dashboard_{name}_{lang}.html", _render(kit, name, lang, **values))
+        check_golden(f"dashboard_{name}_{lang}.html", _render(kit, name, lang, **values))
     ranking = views.agency_ranking(store, NOW)[:3]
-    _check_golden(f"dashboard_agencies_{lang}.html",
+    check_golden(f"dashboard_agencies_{lang}.html",
                   _render(kit, "agencies", lang, ranking=ranking,
                           figures=views.agency_indicators(store)))
-    _check_golden(f"dashboard_indicators_{lang}.html",
+    check_golden(f"dashboard_indicators_{lang}.html",
                   _render(kit, "indicators", lang,
                           page=views.indicator_page(store, 2, "nghe-an")))
     assert store.workspace.chat_id == WS

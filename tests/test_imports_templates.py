@@ -6,8 +6,6 @@ read the diff of tests/golden/ before committing it.
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,8 +16,8 @@ from bot.recurrence import Cadence, Recurrence
 from bot.render import Renderer
 from store.backup import Contents
 from tests.factories import NOW, TZ, make_task
+from tests.goldens import check_golden
 
-GOLDEN = Path(__file__).parent / "golden"
 WORKSPACE = Workspace(chat_id=-100, title="Tổ công tác cải cách TTHC", created_at=NOW)
 BASE: dict[str, Any] = {"today": NOW.date(), "now": NOW, "tz": TZ, "workspace": WORKSPACE}
 
@@ -97,18 +95,12 @@ BUTTONS: list[tuple[str, dict[str, Any]]] = [("create", {"unknown": "Bộ Nội 
            ("cancel", {}), ("stale", {})]
 
 
-def _check(name: str, text: str) -> None:
-    path = GOLDEN / name
-    if os.environ.get("DONDOC_UPDATE_GOLDEN"):
-        path.write_text(text + "\n", encoding="utf-8")
-    assert text + "\n" == path.read_text(encoding="utf-8"), f"{name} differs from its golden"
-
 
 @pytest.mark.parametrize("lang", ["vi", "en"])
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_message_matches_its_golden_text(case: str, lang: str) -> None:
     template, values = CASES[case]
-    _check(f"{case}_{lang}.html", Renderer().render(template, lang, **BASE, **values))
+    check_golden(f"{case}_{lang}.html", Renderer().render(template, lang, **BASE, **values))
 
 
 @pytest.mark.parametrize("lang", ["vi", "en"])
@@ -117,7 +109,7 @@ def test_every_refusal_matches_its_golden_text(lang: str) -> None:
         Renderer().render("import_refused", lang, reason=r, filename="kh.xlsx", **BASE)
         for r in REASONS
     )
-    _check(f"import_refused_{lang}.html", text)
+    check_golden(f"import_refused_{lang}.html", text)
 
 
 @pytest.mark.parametrize("lang", ["vi", "en"])
@@ -126,7 +118,7 @@ def test_every_button_label_matches_its_golden_text(lang: str) -> None:
         Renderer().render("import_button", lang, which=which, **values, **BASE)
         for which, values in BUTTONS
     )
-    _check(f"import_button_{lang}.html", text)
+    check_golden(f"import_button_{lang}.html", text)
 
 
 @pytest.mark.parametrize("lang", ["vi", "en"])
@@ -137,4 +129,4 @@ def test_every_restore_refusal_matches_its_golden_text(lang: str) -> None:
         + [renderer.render("cli_restore_refused", lang, reason=r, path="/srv/b.zip", **BASE)
            for r in CLI_REASONS]
     )
-    _check(f"restore_refused_{lang}.html", text)
+    check_golden(f"restore_refused_{lang}.html", text)

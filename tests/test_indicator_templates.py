@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import os
 from pathlib import Path
 from typing import Any
 
@@ -22,9 +21,9 @@ from bot.ranking import agency_figures, rank, trend
 from bot.render import Renderer
 from bot.summary import Kind, Period, summarize
 from tests.factories import NOW, TZ
+from tests.goldens import check_golden
 from tests.test_indicators import AGENCIES, DIGITIZATION, code, digitization
 
-GOLDEN = Path(__file__).parent / "golden" / "indicators"
 TODAY = NOW.date()
 NINE_MONTHS = ReportPeriod.months(2024, 1, 9)
 HALF = ReportPeriod.months(2024, 1, 6)
@@ -225,20 +224,13 @@ def _cases(lang: str) -> dict[str, list[tuple[str, dict[str, Any]]]]:
 TEMPLATES = sorted(_cases("vi"))
 
 
-def _check(name: str, text: str) -> None:
-    path = GOLDEN / name
-    if os.environ.get("DONDOC_UPDATE_GOLDEN"):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text + "\n", encoding="utf-8")
-    assert text + "\n" == path.read_text(encoding="utf-8"), f"{name} differs from its golden"
-
 
 @pytest.mark.parametrize("lang", ["vi", "en"])
 @pytest.mark.parametrize("template", TEMPLATES)
 def test_every_indicator_message_matches_its_golden_text(template: str, lang: str) -> None:
     parts = [f"=== {case} ===\n{_render(template, lang, **values)}"
              for case, values in _cases(lang)[template]]
-    _check(f"{template}_{lang}.html", "\n\n".join(parts))
+    check_golden(f"indicators/{template}_{lang}.html", "\n\n".join(parts))
 
 
 def test_every_indicator_template_has_golden_cases() -> None:
