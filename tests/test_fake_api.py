@@ -224,6 +224,13 @@ def test_inline_button_needs_an_action(api: LocalBotAPI) -> None:
     )
 
 
+def test_a_mini_app_button_opens_only_from_a_private_chat(api: LocalBotAPI) -> None:
+    markup = {"inline_keyboard": [[{"text": "Mở", "web_app": {"url": "https://x.example/"}}]]}
+    assert send(api, "Bảng", reply_markup=markup)["reply_markup"] == markup
+    error = refused(api, "sendMessage", {"chat_id": GROUP, "text": "x", "reply_markup": markup})
+    assert error.description == "Bad Request: BUTTON_TYPE_INVALID"
+
+
 # --------------------------------------------------------------------------- chats
 
 

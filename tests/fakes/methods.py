@@ -127,7 +127,7 @@ class BotMethods:
                 data["username"] = chat.username
         return data
 
-    def _check_markup(self, value: Any) -> dict[str, Any] | None:
+    def _check_markup(self, value: Any, chat: ChatState) -> dict[str, Any] | None:
         if value is None:
             return None
         if not isinstance(value, dict):
@@ -146,6 +146,9 @@ class BotMethods:
                     )
                 for button in row:
                     self._check_button(button)
+                    if "web_app" in button and chat.type != "private":
+                        # Mini App buttons open only from the private chat with the bot.
+                        raise bad_request("BUTTON_TYPE_INVALID")
         elif not {"keyboard", "remove_keyboard", "force_reply"} & value.keys():
             raise bad_request("can't parse reply keyboard markup JSON object")
         return value
@@ -323,7 +326,7 @@ class BotMethods:
     def _m_sendMessage(self, params: dict[str, Any]) -> Any:
         chat = self._chat_for(params)
         body = self._text_body(params, "text", MAX_TEXT_LENGTH)
-        markup = self._check_markup(params.get("reply_markup"))
+        markup = self._check_markup(params.get("reply_markup"), chat)
         self._check_can_write(chat)
         self._reply_to(chat, params)  # refuse before spending rate budget
         self._rate.take(chat, self.limits, self.clock())
@@ -415,7 +418,7 @@ class BotMethods:
             ):
                 raise bad_request("IMAGE_PROCESS_FAILED")
         body = self._text_body(params, "caption", MAX_CAPTION_LENGTH)
-        markup = self._check_markup(params.get("reply_markup"))
+        markup = self._check_markup(params.get("reply_markup"), chat)
         self._check_can_write(chat)
         self._reply_to(chat, params)
         self._rate.take(chat, self.limits, self.clock())
@@ -435,7 +438,7 @@ class BotMethods:
         chat = self._chat_for(params)
         stored = self._file_param(params, "document", "document")
         body = self._text_body(params, "caption", MAX_CAPTION_LENGTH)
-        markup = self._check_markup(params.get("reply_markup"))
+        markup = self._check_markup(params.get("reply_markup"), chat)
         self._check_can_write(chat)
         self._reply_to(chat, params)
         self._rate.take(chat, self.limits, self.clock())
@@ -499,12 +502,12 @@ class BotMethods:
         if "text" not in message:
             raise bad_request("there is no text in the message to edit")
         body = self._text_body(params, "text", MAX_TEXT_LENGTH)
-        markup = self._check_markup(params.get("reply_markup"))
+        markup = self._check_markup(params.get("reply_markup"), chat)
         return self._apply_edit(chat, message, body, markup)
 
     def _m_editMessageReplyMarkup(self, params: dict[str, Any]) -> Any:
         chat, message = self._message_for_edit(params)
-        markup = self._check_markup(params.get("reply_markup"))
+        markup = self._check_markup(params.get("reply_markup"), chat)
         return self._apply_edit(chat, message, None, markup)
 
     def _m_deleteMessage(self, params: dict[str, Any]) -> Any:
