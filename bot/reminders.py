@@ -43,7 +43,7 @@ from zoneinfo import ZoneInfo
 
 from bot.dates import is_working_day, working_day_after, working_day_before
 from bot.indicators import MissingReport
-from bot.model import HistoryKind, Member, Role, Task, TaskStatus, Timeliness, UserPrefs
+from bot.model import Agency, HistoryKind, Member, Role, Task, TaskStatus, Timeliness, UserPrefs
 from bot.names import fold
 from bot.reports import Standing, due_within, overdue, standings
 from bot.timeliness import due_at
@@ -782,6 +782,18 @@ def escalation_recipients(members: Iterable[Member]) -> list[Member]:
     pool = list(members)
     chairs = [m for m in pool if m.role is Role.CHAIR]
     return chairs or [m for m in pool if m.role is Role.SECRETARY]
+
+
+def report_recipients(ref: str, report: MissingReport, members: Iterable[Member]
+                      ) -> tuple[list[Member] | None, list[Agency]]:
+    """(who is asked, for which agencies) for a missing indicator value: an agency's officials
+    for its own value (`ref` "CODE@..."), else None (the group) for the agencies that nobody
+    in the chat represents."""
+    code = ref.partition("@")[0]
+    if code:
+        return ([m for m in members if m.agency == code],
+                [a for a in report.agencies if a.code == code])
+    return None, [a for a in report.agencies if a.code not in report.represented]
 
 
 def route(members: Iterable[Member], prefs: Mapping[int, UserPrefs]

@@ -183,6 +183,24 @@ def set_progress(task: Task, percent: int, *, now: dt.datetime, actor: int,
     return updated
 
 
+class Press(StrEnum):
+    """A button under a task, on its card or under a reminder: both do the same to it."""
+
+    DONE = "done"
+    REOPEN = "reopen"
+    PROGRESS = "progress"
+
+
+def press(task: Task, pressed: Press, *, now: dt.datetime, actor: int, percent: int = 0
+          ) -> Outcome:
+    """What pressing a task's button does to it (`percent` for a progress button)."""
+    if pressed is Press.DONE:
+        return mark_done(task, now=now, actor=actor)
+    if pressed is Press.REOPEN:
+        return reopen(task, now=now, actor=actor)
+    return set_progress(task, percent, now=now, actor=actor)
+
+
 def add_note(task: Task, note: str, *, now: dt.datetime, actor: int) -> Outcome:
     """The task with a note added; a done task still takes notes, a cancelled one does not."""
     if task.status is TaskStatus.CANCELLED:

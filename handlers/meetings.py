@@ -32,7 +32,7 @@ from handlers.common import (
     require,
     resolve,
 )
-from handlers.tasks import deadline_notes, workday_button
+from handlers.tasks.card import deadline_notes, workday_button
 
 PREFIX = "mtg"
 LIST_BUTTONS = 8  # the latest meetings get a button each under the list

@@ -54,7 +54,7 @@ from handlers.common import (
     resolve,
     send,
 )
-from handlers.tasks import deadline_notes, workday_button
+from handlers.tasks.card import deadline_notes, workday_button
 from store.workspace import WorkspaceStore
 
 log = logging.getLogger(__name__)

@@ -321,6 +321,29 @@ async def test_update_progress_offers_steps_and_records_the_one_chosen(bot: Harn
     assert task is not None and task.progress == 50 and task.status is TaskStatus.IN_PROGRESS
 
 
+@pytest.mark.parametrize("percent", [None, 100, 50])
+async def test_the_same_press_on_a_card_and_on_a_reminder_records_the_same_audit_entry(
+    bot: Harness, percent: int | None
+) -> None:
+    """Done (None) or a progress step, pressed under a reminder of task 1 and on the card of
+    task 2, its twin: one function saves both, so the audit entries are the same."""
+    add(bot, "Số hóa hồ sơ", dt.date(2024, 8, 7), responsible=(OWNER,))
+    await morning(bot)
+    await bot.send("/viec 2", user=OWNER, chat=OWNER)
+    if percent is None:
+        await press(bot, "done", 1)
+        await bot.press(f"task:done:{GROUP_ID}:2", user=OWNER, chat=OWNER)
+    else:
+        await press(bot, "prog", 1)
+        await press(bot, "pset", 1, percent)
+        await bot.press(f"task:pg:{GROUP_ID}:2", user=OWNER, chat=OWNER)
+        await bot.press(f"task:pg:{GROUP_ID}:2:{percent}", user=OWNER, chat=OWNER)
+    [from_reminder] = bot.store.audit(task=1)[1:]
+    [from_card] = bot.store.audit(task=2)[1:]
+    assert dataclasses.replace(from_reminder, task=2) == from_card
+    assert from_card.action == ("task_progress" if percent == 50 else "task_done")
+
+
 async def test_remind_me_tomorrow_silences_today_and_reminds_on_the_next_working_day(
     bot: Harness,
 ) -> None:
