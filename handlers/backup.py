@@ -24,7 +24,17 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 
 from bot.permissions import Action
 from bot.render import pairs
-from handlers.common import Ctx, Scope, buttons, edit_or_send, render, reply, require, resolve
+from handlers.common import (
+    Ctx,
+    Scope,
+    allowed,
+    buttons,
+    edit_or_send,
+    render,
+    reply,
+    require,
+    resolve,
+)
 from handlers.imports import attached_document
 from store.backup import (
     Backup,
@@ -36,6 +46,7 @@ from store.backup import (
     read_backup,
     workspace_backup,
 )
+from store.workspace import WorkspaceStore
 
 log = logging.getLogger(__name__)
 
@@ -62,13 +73,9 @@ def _summary(scope: Scope) -> Contents:
                     len(store.members()), len(store.meetings()))
 
 
-async def backup(update: Update, context: Ctx) -> None:
+@allowed(Action.MANAGE)
+async def backup(update: Update, context: Ctx, scope: Scope, store: WorkspaceStore) -> None:
     """`/backup`: the workspace's data file, with its checksum, in the leader's private chat."""
-    scope = await resolve(update, context)
-    if not await require(update, context, scope, Action.MANAGE):
-        return
-    store = scope.store
-    assert store is not None
     data = workspace_backup(store, made_at=scope.now)
     names = pairs(render(scope, "backup_files"))
     caption = render(scope, "backup_sent", digest=checksum(data), contents=_summary(scope))

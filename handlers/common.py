@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import logging
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -242,6 +244,27 @@ async def require(update: Update, context: Ctx, scope: Scope, action: Action,
         await reply(update, context, scope, "not_allowed", action=action.value, task=task)
         return False
     return True
+
+
+Handler = Callable[[Update, Ctx], Coroutine[Any, Any, None]]
+WorkspaceCommand = Callable[[Update, Ctx, Scope, WorkspaceStore], Coroutine[Any, Any, None]]
+
+
+def allowed(action: Action) -> Callable[[WorkspaceCommand], Handler]:
+    """A command for those who may do `action` in the workspace: the function gets the scope
+    and the workspace's store; anyone else gets :func:`require`'s answer and nothing more."""
+
+    def wrap(command: WorkspaceCommand) -> Handler:
+        @functools.wraps(command)
+        async def checked(update: Update, context: Ctx) -> None:
+            scope = await resolve(update, context)
+            if await require(update, context, scope, action):
+                assert scope.store is not None
+                await command(update, context, scope, scope.store)
+
+        return checked
+
+    return wrap
 
 
 def workspace_buttons(stores: list[WorkspaceStore]) -> InlineKeyboardMarkup:

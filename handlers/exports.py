@@ -23,7 +23,8 @@ from bot.model import Task
 from bot.names import fold
 from bot.permissions import Action
 from bot.render import pairs
-from handlers.common import Ctx, Scope, command_args, render, reply, require, resolve
+from handlers.common import Ctx, Scope, allowed, command_args, render, reply
+from store.workspace import WorkspaceStore
 
 _WHO = {
     "": "mine", "mine": "mine", "me": "mine", "toi": "mine", "cua toi": "mine",
@@ -32,11 +33,9 @@ _WHO = {
 }  # fmt: skip
 
 
-async def export(update: Update, context: Ctx) -> None:
+@allowed(Action.SUMMARY)
+async def export(update: Update, context: Ctx, scope: Scope, store: WorkspaceStore) -> None:
     """`/export`: every task and the totals per agency as an .xlsx, headers in the language."""
-    scope = await resolve(update, context)
-    if not await require(update, context, scope, Action.SUMMARY):
-        return
     made = await workbook(scope)
     if made is None:
         await reply(update, context, scope, "export_usage", which="export")
@@ -80,13 +79,11 @@ def _deadlines(scope: Scope, who: str) -> list[Task]:
     return [t for t in tasks if not t.is_closed and t.deadline is not None]
 
 
-async def calendar(update: Update, context: Ctx) -> None:
+@allowed(Action.READ)
+async def calendar(update: Update, context: Ctx, scope: Scope, store: WorkspaceStore) -> None:
     """`/calendar [mine | agency | all]`: the open deadlines as an .ics file."""
-    scope = await resolve(update, context)
-    if not await require(update, context, scope, Action.READ):
-        return
-    store, member = scope.store, scope.member
-    assert store is not None and member is not None
+    member = scope.member
+    assert member is not None
     who = _WHO.get(fold(command_args(update)))
     if who is None or (who == "agency" and not member.agency):
         await reply(update, context, scope, "export_usage", which="calendar",

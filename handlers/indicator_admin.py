@@ -21,7 +21,7 @@ from bot.model import Agency
 from bot.names import fold
 from bot.periods import FigureError, current_period, example_periods
 from bot.permissions import Action
-from handlers.common import Ctx, Scope, command_args, reply, require, resolve
+from handlers.common import Ctx, Scope, allowed, command_args, reply, require, resolve
 from handlers.indicator_report import pendings
 from handlers.indicators import (
     PREFIX,
@@ -31,6 +31,7 @@ from handlers.indicators import (
     ranking_markup,
     ranking_of,
 )
+from store.workspace import WorkspaceStore
 
 
 def _same(indicator: Indicator, name: str, short_name: str) -> bool:
@@ -38,13 +39,9 @@ def _same(indicator: Indicator, name: str, short_name: str) -> bool:
     return bool({fold(name), fold(short_name)} & names)
 
 
-async def new_indicator(update: Update, context: Ctx) -> None:
+@allowed(Action.MANAGE)
+async def new_indicator(update: Update, context: Ctx, scope: Scope, store: WorkspaceStore) -> None:
     """`/newindicator name | short name, aliases | requirement | ...`: add or change one."""
-    scope = await resolve(update, context)
-    if not await require(update, context, scope, Action.MANAGE):
-        return
-    store = scope.store
-    assert store is not None
     text = command_args(update)
     try:
         definition = parse_definition(text, store.agencies())
@@ -72,11 +69,9 @@ async def new_indicator(update: Update, context: Ctx) -> None:
                 current=current_period(saved.frequency, scope.today))
 
 
-async def target(update: Update, context: Ctx) -> None:
+@allowed(Action.MANAGE)
+async def target(update: Update, context: Ctx, scope: Scope, store: WorkspaceStore) -> None:
     """`/target indicator | agency | value` (or `| bỏ`): one agency's own target."""
-    scope = await resolve(update, context)
-    if not await require(update, context, scope, Action.MANAGE):
-        return
     await _target(update, context, scope, command_args(update))
 
 

@@ -30,6 +30,7 @@ from bot.permissions import Action, is_leader
 from handlers.common import (
     Ctx,
     Scope,
+    allowed,
     buttons,
     command_args,
     edit_or_send,
@@ -46,6 +47,7 @@ from handlers.indicators import (
     ranking_of,
     read_period,
 )
+from store.workspace import WorkspaceStore
 
 KEY = "indicator_pending"
 KEPT = dt.timedelta(days=1)
@@ -92,11 +94,9 @@ def pendings(context: Ctx) -> Pendings:
     return found
 
 
-async def report(update: Update, context: Ctx) -> None:
+@allowed(Action.READ)
+async def report(update: Update, context: Ctx, scope: Scope, store: WorkspaceStore) -> None:
     """`/report <indicator> [| period] | [agency] value ...`: store reported values."""
-    scope = await resolve(update, context)
-    if not await require(update, context, scope, Action.READ):
-        return
     text = command_args(update)
     if not text:
         await _usage(update, context, scope, None)

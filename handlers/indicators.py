@@ -33,6 +33,7 @@ from bot.render import Renderer, pairs
 from handlers.common import (
     Ctx,
     Scope,
+    allowed,
     buttons,
     command_args,
     edit_or_send,
@@ -265,13 +266,9 @@ async def trend_choices(update: Update, context: Ctx, scope: Scope, indicator: I
 # -- commands -------------------------------------------------------------------------------
 
 
-async def indicators(update: Update, context: Ctx) -> None:
+@allowed(Action.READ)
+async def indicators(update: Update, context: Ctx, scope: Scope, store: WorkspaceStore) -> None:
     """`/indicators [name [| period | agency]]`: the list, a ranking, or an agency's trend."""
-    scope = await resolve(update, context)
-    if not await require(update, context, scope, Action.READ):
-        return
-    store = scope.store
-    assert store is not None
     text = command_args(update)
     chat = store.workspace.chat_id
     if not text:
@@ -301,13 +298,9 @@ async def indicators(update: Update, context: Ctx) -> None:
         await show_trend(update, context, scope, indicator, agency)
 
 
-async def shortfalls(update: Update, context: Ctx) -> None:
+@allowed(Action.READ)
+async def shortfalls(update: Update, context: Ctx, scope: Scope, store: WorkspaceStore) -> None:
     """`/shortfalls [agency]`: where one agency (his own by default) or every agency falls short."""
-    scope = await resolve(update, context)
-    if not await require(update, context, scope, Action.READ):
-        return
-    store = scope.store
-    assert store is not None
     given = command_args(update)
     chat = store.workspace.chat_id
     if given:

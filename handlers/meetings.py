@@ -24,6 +24,7 @@ from bot.render import normalize_lang
 from handlers.common import (
     Ctx,
     Scope,
+    allowed,
     buttons,
     command_args,
     edit_or_send,
@@ -33,6 +34,7 @@ from handlers.common import (
     resolve,
 )
 from handlers.tasks.card import deadline_notes, workday_button
+from store.workspace import WorkspaceStore
 
 PREFIX = "mtg"
 LIST_BUTTONS = 8  # the latest meetings get a button each under the list
@@ -56,31 +58,28 @@ def _agency_names(scope: Scope) -> dict[str, str]:
     return {a.code: a.label for a in scope.store.agencies()}
 
 
-async def open_meeting(update: Update, context: Ctx) -> None:
+@allowed(Action.MANAGE)
+async def open_meeting(update: Update, context: Ctx, scope: Scope, store: WorkspaceStore) -> None:
     """`/meeting 5 | 31/7/2024 | title | chair`: record a meeting of the working group."""
-    scope = await resolve(update, context)
-    if not await require(update, context, scope, Action.MANAGE):
-        return
-    assert scope.store is not None
     text = command_args(update)
     if not text:
         await reply(update, context, scope, "meeting_usage",
-                    next_number=rules.next_meeting_number(scope.store.meetings()))
+                    next_number=rules.next_meeting_number(store.meetings()))
         return
     try:
         draft = rules.parse_meeting(text, today=scope.today, lang=scope.lang)
     except MeetingError as exc:
         await reply(update, context, scope, "meeting_error", reason=exc.reason, given=exc.text,
-                    next_number=rules.next_meeting_number(scope.store.meetings()))
+                    next_number=rules.next_meeting_number(store.meetings()))
         return
-    number = draft.number or rules.next_meeting_number(scope.store.meetings())
-    existing = scope.store.meeting(number)
+    number = draft.number or rules.next_meeting_number(store.meetings())
+    existing = store.meeting(number)
     if existing is not None:
         await reply(update, context, scope, "meeting_error", reason="exists", given=str(number),
                     meeting=existing,
-                    next_number=rules.next_meeting_number(scope.store.meetings()))
+                    next_number=rules.next_meeting_number(store.meetings()))
         return
-    meeting = scope.store.add_meeting(
+    meeting = store.add_meeting(
         Meeting(number=number, day=draft.day, title=draft.title, chair=draft.chair,
                 created_at=scope.now, created_by=scope.user_id),
         actor=scope.user_id, at=scope.now,
@@ -88,13 +87,9 @@ async def open_meeting(update: Update, context: Ctx) -> None:
     await reply(update, context, scope, "meeting_recorded", meeting=meeting)
 
 
-async def add_conclusion(update: Update, context: Ctx) -> None:
+@allowed(Action.MANAGE)
+async def add_conclusion(update: Update, context: Ctx, scope: Scope, store: WorkspaceStore) -> None:
     """`/conclusion 5 | title | lead agency | deadline | output`: a conclusion becomes a task."""
-    scope = await resolve(update, context)
-    if not await require(update, context, scope, Action.MANAGE):
-        return
-    store = scope.store
-    assert store is not None
     latest = rules.latest_meeting(store.meetings())
     text = command_args(update)
     if not text:
@@ -166,11 +161,9 @@ async def _record(update: Update, context: Ctx, scope: Scope, meeting: Meeting,
                 notes=deadline_notes(scope, task.deadline, draft.deadline.next_year))
 
 
-async def list_meetings(update: Update, context: Ctx) -> None:
+@allowed(Action.READ)
+async def list_meetings(update: Update, context: Ctx, scope: Scope, store: WorkspaceStore) -> None:
     """`/meetings`: the meetings with what came of their conclusions; `/meetings 5`: one card."""
-    scope = await resolve(update, context)
-    if not await require(update, context, scope, Action.READ):
-        return
     text = command_args(update)
     if text:
         number = rules.meeting_number(text)

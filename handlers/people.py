@@ -14,13 +14,14 @@ from bot.permissions import Action, is_leader
 from handlers.common import (
     Ctx,
     Scope,
+    allowed,
     buttons,
     command_args,
     render,
     reply,
-    require,
     resolve,
 )
+from store.workspace import WorkspaceStore
 
 
 def _target_user(update: Update) -> User | None:
@@ -52,23 +53,17 @@ async def _agency_or_ask(update: Update, context: Ctx, scope: Scope, text: str,
     return None
 
 
-async def members(update: Update, context: Ctx) -> None:
+@allowed(Action.READ)
+async def members(update: Update, context: Ctx, scope: Scope, store: WorkspaceStore) -> None:
     """List the working group's members by role, with their agencies."""
-    scope = await resolve(update, context)
-    if not await require(update, context, scope, Action.READ):
-        return
-    assert scope.store is not None
-    agencies = {a.code: a for a in scope.store.agencies()}
-    await reply(update, context, scope, "members", members=scope.store.members(),
+    agencies = {a.code: a for a in store.agencies()}
+    await reply(update, context, scope, "members", members=store.members(),
                 agencies=agencies)
 
 
-async def add_member(update: Update, context: Ctx) -> None:
+@allowed(Action.MANAGE)
+async def add_member(update: Update, context: Ctx, scope: Scope, store: WorkspaceStore) -> None:
     """`/addmember [agency]` as a reply to someone's message: he becomes a member."""
-    scope = await resolve(update, context)
-    if not await require(update, context, scope, Action.MANAGE):
-        return
-    assert scope.store is not None
     target = _target_user(update)
     if target is None:
         await reply(update, context, scope, "addmember_usage")
@@ -97,12 +92,9 @@ async def _save_member(update: Update, context: Ctx, scope: Scope, user_id: int,
                 existed=old is not None)
 
 
-async def set_role(update: Update, context: Ctx) -> None:
+@allowed(Action.MANAGE)
+async def set_role(update: Update, context: Ctx, scope: Scope, store: WorkspaceStore) -> None:
     """`/setrole chair|secretary|member` as a reply to a member's message."""
-    scope = await resolve(update, context)
-    if not await require(update, context, scope, Action.MANAGE):
-        return
-    assert scope.store is not None
     target = _target_user(update)
     given = command_args(update)
     role = parse_role(given)
@@ -112,8 +104,8 @@ async def set_role(update: Update, context: Ctx) -> None:
                     role=role.value if role else None, replied=target is not None,
                     in_group=scope.is_group)
         return
-    old = scope.store.member(target.id)
-    if leaves_no_leader(scope.store.members(), target.id, role):
+    old = store.member(target.id)
+    if leaves_no_leader(store.members(), target.id, role):
         await reply(update, context, scope, "last_leader")
         return
     member = (
@@ -121,25 +113,22 @@ async def set_role(update: Update, context: Ctx) -> None:
         else Member(user_id=target.id, name=target.full_name, username=target.username,
                     role=role)
     )
-    scope.store.save_member(member, actor=scope.user_id, at=scope.now)
+    store.save_member(member, actor=scope.user_id, at=scope.now)
     await reply(update, context, scope, "role_set", person=member)
 
 
-async def remove_member(update: Update, context: Ctx) -> None:
+@allowed(Action.MANAGE)
+async def remove_member(update: Update, context: Ctx, scope: Scope, store: WorkspaceStore) -> None:
     """`/removemember` as a reply to a member's message."""
-    scope = await resolve(update, context)
-    if not await require(update, context, scope, Action.MANAGE):
-        return
-    assert scope.store is not None
     target = _target_user(update)
-    old = scope.store.member(target.id) if target else None
+    old = store.member(target.id) if target else None
     if target is None or old is None:
         await reply(update, context, scope, "removemember_usage")
         return
-    if leaves_no_leader(scope.store.members(), target.id, None):
+    if leaves_no_leader(store.members(), target.id, None):
         await reply(update, context, scope, "last_leader")
         return
-    scope.store.remove_member(target.id, actor=scope.user_id, at=scope.now)
+    store.remove_member(target.id, actor=scope.user_id, at=scope.now)
     await reply(update, context, scope, "member_removed", person=old)
 
 
@@ -190,27 +179,21 @@ async def on_button(update: Update, context: Ctx) -> None:
     await _save_member(update, context, scope, user_id, person.full_name, person.username, code)
 
 
-async def agencies(update: Update, context: Ctx) -> None:
+@allowed(Action.READ)
+async def agencies(update: Update, context: Ctx, scope: Scope, store: WorkspaceStore) -> None:
     """List the owner agencies with their short names and aliases."""
-    scope = await resolve(update, context)
-    if not await require(update, context, scope, Action.READ):
-        return
-    assert scope.store is not None
-    await reply(update, context, scope, "agencies", agencies=scope.store.agencies())
+    await reply(update, context, scope, "agencies", agencies=store.agencies())
 
 
-async def add_agency(update: Update, context: Ctx) -> None:
+@allowed(Action.MANAGE)
+async def add_agency(update: Update, context: Ctx, scope: Scope, store: WorkspaceStore) -> None:
     """`/addagency Full name | short name | alias, alias`."""
-    scope = await resolve(update, context)
-    if not await require(update, context, scope, Action.MANAGE):
-        return
-    assert scope.store is not None
-    draft = parse_agency(command_args(update), scope.store.agencies())
+    draft = parse_agency(command_args(update), store.agencies())
     if draft.agency is None:
         await reply(update, context, scope, "addagency_error", error=draft.error,
                     existing=draft.existing)
         return
-    scope.store.save_agency(draft.agency, actor=scope.user_id, at=scope.now)
+    store.save_agency(draft.agency, actor=scope.user_id, at=scope.now)
     await reply(update, context, scope, "agency_saved", agency=draft.agency)
 
 

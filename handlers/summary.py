@@ -25,6 +25,7 @@ from handlers import summary_job
 from handlers.common import (
     Ctx,
     Scope,
+    allowed,
     buttons,
     command_args,
     labels,
@@ -36,6 +37,7 @@ from handlers.common import (
     template_values,
 )
 from store.storage import WriteFailed
+from store.workspace import WorkspaceStore
 
 log = logging.getLogger(__name__)
 
@@ -55,13 +57,9 @@ def _scope_key(period: Period) -> str:
     return "all"
 
 
-async def summary(update: Update, context: Ctx) -> None:
+@allowed(Action.SUMMARY)
+async def summary(update: Update, context: Ctx, scope: Scope, store: WorkspaceStore) -> None:
     """`/summary [plan | meeting 5 | 1/7/2024-31/7/2024 | all]`: message, chart, documents."""
-    scope = await resolve(update, context)
-    if not await require(update, context, scope, Action.SUMMARY):
-        return
-    store = scope.store
-    assert store is not None
     text = command_args(update)
     try:
         request = parse_request(text, today=scope.today)

@@ -19,6 +19,8 @@ from bot.render import LANGUAGES
 from bot.timeliness import rule_named
 from handlers.common import (
     Ctx,
+    Scope,
+    allowed,
     buttons,
     command_args,
     ensure_workspace,
@@ -27,6 +29,7 @@ from handlers.common import (
     resolve,
 )
 from handlers.services import services
+from store.workspace import WorkspaceStore
 
 _JOINED = (ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR)
 
@@ -134,12 +137,9 @@ async def workspace(update: Update, context: Ctx) -> None:
     await reply(update, context, scope, "workspace_info", markup, workspaces=mine)
 
 
-async def deadline_rule(update: Update, context: Ctx) -> None:
+@allowed(Action.READ)
+async def deadline_rule(update: Update, context: Ctx, scope: Scope, store: WorkspaceStore) -> None:
     """`/deadlinerule [adjusted | first]`: which deadline judges on time or late (leaders set)."""
-    scope = await resolve(update, context)
-    if not await require(update, context, scope, Action.READ):
-        return
-    assert scope.store is not None
     given = command_args(update)
     rule = rule_named(given) if given else None
     if rule is None:
@@ -148,8 +148,8 @@ async def deadline_rule(update: Update, context: Ctx) -> None:
         return
     if not await require(update, context, scope, Action.MANAGE):
         return
-    ws = dataclasses.replace(scope.store.workspace, deadline_rule=rule)
-    scope.store.save_workspace(ws, actor=scope.user_id, at=scope.now)
+    ws = dataclasses.replace(store.workspace, deadline_rule=rule)
+    store.save_workspace(ws, actor=scope.user_id, at=scope.now)
     await reply(update, context, scope, "deadline_rule", saved=True, leader=True, given="")
 
 

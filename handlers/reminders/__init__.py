@@ -15,7 +15,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Type
 
 from bot import reminders as plan
 from bot.permissions import Action
-from handlers.common import Ctx, command_args, reply, require, resolve
+from handlers.common import Ctx, Scope, allowed, command_args, reply, require
 from handlers.reminders.buttons import on_button
 from handlers.reminders.jobs import (
     JOB_PREFIX,
@@ -31,6 +31,7 @@ from handlers.reminders.jobs import (
     watch,
 )
 from handlers.reminders.sending import PREFIX, task_markup
+from store.workspace import WorkspaceStore
 
 __all__ = ["JOB_PREFIX", "engine", "moved", "on_start", "register", "reminder_store",
            "reschedule", "run_due", "task_markup", "wake"]
@@ -41,18 +42,16 @@ __all__ = ["JOB_PREFIX", "engine", "moved", "on_start", "register", "reminder_st
 WATCH_GROUPS = (-100, 100)
 
 
-async def settings_command(update: Update, context: Ctx) -> None:
+@allowed(Action.READ)
+async def settings_command(update: Update, context: Ctx, scope: Scope,
+                           store: WorkspaceStore) -> None:
     """/remindersettings [change]: show the reminder policy, or change it (chair, secretaries)."""
-    scope = await resolve(update, context)
-    if not await require(update, context, scope, Action.READ):
-        return
-    assert scope.store is not None
     app = context.application
-    rs = scope.store.reminders
+    rs = store.reminders
     text = command_args(update)
     if not text:
         await reply(update, context, scope, "reminder_settings", policy=rs.policy(), saved=False,
-                    wake=engine(app).wakeups.get(scope.store.workspace.chat_id),
+                    wake=engine(app).wakeups.get(store.workspace.chat_id),
                     leader=scope.may(Action.MANAGE))
         return
     if not await require(update, context, scope, Action.MANAGE):
@@ -64,7 +63,7 @@ async def settings_command(update: Update, context: Ctx) -> None:
                     setting=error.setting, value=error.value, typed=text)
         return
     rs.save_policy(policy, actor=scope.user_id, at=scope.now)
-    wake_at = reschedule(app, scope.store.workspace.chat_id)
+    wake_at = reschedule(app, store.workspace.chat_id)
     await reply(update, context, scope, "reminder_settings", policy=policy, saved=True,
                 wake=wake_at, leader=True)
 
