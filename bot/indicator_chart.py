@@ -105,7 +105,6 @@ def bar_chart(bars: Sequence[Bar], target: float | None, average: float | None,
     from matplotlib import rc_context
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
-    from matplotlib.ticker import FuncFormatter
 
     shown = list(bars[:MAX_BARS])
     labels = [label for label, _ in text.bars[: len(shown)]]
@@ -146,16 +145,28 @@ def bar_chart(bars: Sequence[Bar], target: float | None, average: float | None,
         for met, key in ((True, "met"), (False, "not_met")):
             if met in kinds and text.get(key):
                 handles.append(Patch(color=_colour(met), label=text.get(key)))
-        axes.set_yticks(positions, labels)
-        axes.set_ylim(-0.6, len(shown) - 0.4)
-        axes.set_xlim(0, limit)
-        axes.xaxis.set_major_formatter(FuncFormatter(lambda v, _: ticks(v)))
-        axes.set_xlabel(text.get("axis"))
-        axes.spines[["top", "right"]].set_visible(False)
+        _frame(axes, "y", positions, labels, (-0.6, len(shown) - 0.4), limit, ticks,
+               text.get("axis"))
         if handles:
             axes.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 1.0),
                         ncols=len(handles), frameon=False, fontsize=9)
         return _png(fig, text)
+
+
+def _frame(axes: Any, along: str, places: Sequence[int], labels: Sequence[str],
+           span: tuple[float, float], limit: float, ticks: Callable[[float], str],
+           title: str | None) -> None:
+    """A chart's two axes: the labelled places `along` "x" or "y", the figures from 0 to
+    `limit` on the other, written by `ticks`; no frame on the top and right."""
+    from matplotlib.ticker import FuncFormatter
+
+    figures = "y" if along == "x" else "x"
+    getattr(axes, f"set_{along}ticks")(places, labels)
+    getattr(axes, f"set_{along}lim")(*span)
+    getattr(axes, f"set_{figures}lim")(0, limit)
+    getattr(axes, f"{figures}axis").set_major_formatter(FuncFormatter(lambda v, _: ticks(v)))
+    getattr(axes, f"set_{figures}label")(title)
+    axes.spines[["top", "right"]].set_visible(False)
 
 
 def trend_chart(values: Sequence[float], met: Sequence[bool | None], target: float | None,
@@ -165,7 +176,6 @@ def trend_chart(values: Sequence[float], met: Sequence[bool | None], target: flo
     from matplotlib import rc_context
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
-    from matplotlib.ticker import FuncFormatter
 
     labels = [label for label, _ in text.bars]
     figures = [figure for _, figure in text.bars]
@@ -188,12 +198,8 @@ def trend_chart(values: Sequence[float], met: Sequence[bool | None], target: flo
             axes.axhline(target, color=TARGET, linestyle="--", linewidth=1.5,
                          label=text.get("target"))
             axes.legend(loc="lower right", frameon=False, fontsize=9)
-        axes.set_xticks(xs, labels)
-        axes.set_xlim(-0.5, len(values) - 0.5)
-        axes.set_ylim(0, limit)
-        axes.yaxis.set_major_formatter(FuncFormatter(lambda v, _: ticks(v)))
-        axes.set_ylabel(text.get("axis"))
-        axes.spines[["top", "right"]].set_visible(False)
+        _frame(axes, "x", xs, labels, (-0.5, len(values) - 0.5), limit, ticks,
+               text.get("axis"))
         return _png(fig, text)
 
 

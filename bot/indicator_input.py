@@ -22,6 +22,7 @@ from typing import Literal
 
 from rapidfuzz import fuzz
 
+from bot.errors import InputError
 from bot.indicators import NATIONAL, Direction, Indicator, Reporters
 from bot.model import Agency
 from bot.names import fold, match_agencies, match_keyed
@@ -70,13 +71,8 @@ DefinitionReason = Literal[
 ]
 
 
-class DefinitionError(ValueError):
-    """A definition that cannot be used; `.reason` says why, `.text` which part."""
-
-    def __init__(self, reason: DefinitionReason, text: str = "") -> None:
-        super().__init__(reason, text)
-        self.reason: DefinitionReason = reason
-        self.text = text
+class DefinitionError(InputError[DefinitionReason]):
+    """An indicator definition that cannot be used (`.text`: which part)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,6 +10,7 @@ from typing import Literal
 
 from bot import reports
 from bot.dates import Deadline, DeadlineError, parse_deadline
+from bot.errors import InputError
 from bot.model import DeadlineRule, Meeting, Member, Task
 from bot.names import fold
 from bot.newtask import TEXT_MAX, TITLE_MAX, TITLE_MIN, Draft, default_responsible, to_task
@@ -30,22 +31,12 @@ _NUMBER = re.compile(r"^(?:#|s[oố]\s*|no\.?\s*|ph[iì][eê]n\s*|meeting\s*)?(\
                      re.IGNORECASE)
 
 
-class MeetingError(ValueError):
-    """A meeting line that cannot be recorded; `.reason` says why, `.text` what was typed."""
-
-    def __init__(self, reason: MeetingReason, text: str = "") -> None:
-        super().__init__(reason, text)
-        self.reason: MeetingReason = reason
-        self.text = text
+class MeetingError(InputError[MeetingReason]):
+    """A meeting line that cannot be recorded (`.text`: what was typed)."""
 
 
-class ConclusionError(ValueError):
-    """A conclusion line that cannot be recorded; `.reason` says why, `.text` what was typed."""
-
-    def __init__(self, reason: ConclusionReason, text: str = "") -> None:
-        super().__init__(reason, text)
-        self.reason: ConclusionReason = reason
-        self.text = text
+class ConclusionError(InputError[ConclusionReason]):
+    """A conclusion line that cannot be recorded (`.text`: what was typed)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,13 +6,16 @@ import dataclasses
 import datetime as dt
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from bot.dates import Deadline, DeadlineError, parse_deadline
 from bot.model import Agency, HistoryEntry, HistoryKind, Member, Task
 from bot.names import contains_words, fold, match_agencies
 from bot.timeliness import due_at
+
+T = TypeVar("T")
 
 TITLE_MIN = 3
 TITLE_MAX = 200
@@ -177,19 +180,28 @@ def read_coordinators(
     text: str, agencies: Sequence[Agency], lead: str = ""
 ) -> tuple[tuple[str, ...], list[Problem]]:
     """Agency codes from a comma-separated list, and a problem for each name not pinned down."""
-    codes: list[str] = []
+    names = [name for name in (_squash(n) for n in _LIST_SEPARATORS.split(text)) if name]
+    found, problems = _pin_each(
+        names, lambda name: match_agencies(name, agencies), "coordinator",
+        lambda name, several: Problem("coordinator_ambiguous", name, agencies=several))
+    return tuple(dict.fromkeys(a.code for a in found if a.code != lead)), problems
+
+
+def _pin_each(names: Iterable[str], match: Callable[[str], Sequence[T]], what: str,
+              ambiguous: Callable[[str, tuple[T, ...]], Problem]) -> tuple[list[T], list[Problem]]:
+    """The one match of each name, and a problem for each name that matches none
+    (`<what>_unknown`) or several (`ambiguous`)."""
+    pinned: list[T] = []
     problems: list[Problem] = []
-    for name in (_squash(n) for n in _LIST_SEPARATORS.split(text)):
-        if not name:
-            continue
-        found = match_agencies(name, agencies)
-        if not found:
-            problems.append(Problem("coordinator_unknown", name))
-        elif len(found) > 1:
-            problems.append(Problem("coordinator_ambiguous", name, agencies=tuple(found)))
-        elif found[0].code != lead and found[0].code not in codes:
-            codes.append(found[0].code)
-    return tuple(codes), problems
+    for name in names:
+        found = match(name)
+        if len(found) == 1:
+            pinned.append(found[0])
+        elif not found:
+            problems.append(Problem(f"{what}_unknown", name))
+        else:
+            problems.append(ambiguous(name, tuple(found)))
+    return pinned, problems
 
 
 def _match_member(name: str, members: Sequence[Member]) -> list[Member]:
@@ -206,19 +218,11 @@ def read_members(text: str, members: Sequence[Member]) -> tuple[tuple[int, ...],
     names = [
         _squash(n) for part in _LIST_SEPARATORS.split(text) for n in re.split(r"\s+(?=@)", part)
     ]
-    ids: list[int] = []
-    problems: list[Problem] = []
-    for name in names:
-        if not name or name == "@":
-            continue
-        found = _match_member(name, members)
-        if not found:
-            problems.append(Problem("member_unknown", name))
-        elif len(found) > 1:
-            problems.append(Problem("member_ambiguous", name, members=tuple(found)))
-        elif found[0].user_id not in ids:
-            ids.append(found[0].user_id)
-    return tuple(ids), problems
+    found, problems = _pin_each(
+        (name for name in names if name and name != "@"),
+        lambda name: _match_member(name, members), "member",
+        lambda name, several: Problem("member_ambiguous", name, members=several))
+    return tuple(dict.fromkeys(m.user_id for m in found)), problems
 
 
 def default_responsible(lead: str, members: Iterable[Member]) -> tuple[int, ...]:

@@ -24,6 +24,7 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from bot import reports
+from bot.errors import InputError
 from bot.meetings import latest_meeting
 from bot.model import (
     Agency,
@@ -74,13 +75,8 @@ class Kind(StrEnum):
 RequestReason = Literal["date", "range_order", "range_future", "meeting_number"]
 
 
-class RequestError(ValueError):
-    """A /summary argument that cannot be used; `.reason` says why, `.text` what was typed."""
-
-    def __init__(self, reason: RequestReason, text: str = "") -> None:
-        super().__init__(reason, text)
-        self.reason: RequestReason = reason
-        self.text = text
+class RequestError(InputError[RequestReason]):
+    """A /summary argument that cannot be used (`.text`: what was typed)."""
 
 
 @dataclass(frozen=True, slots=True)

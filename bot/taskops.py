@@ -88,12 +88,18 @@ def _open_only(task: Task) -> TaskError | None:
     return None
 
 
-def mark_done(task: Task, *, now: dt.datetime, actor: int, note: str = "") -> Outcome:
-    """The task completed at `now`, with progress 100 and an optional note."""
+def _open_note(task: Task, note: str, missing: TaskError | None = None) -> str | TaskError:
+    """An open task's note as it will be kept, or why the update is refused: the task is
+    closed, the note too long, or (with `missing`) empty."""
     refused = _open_only(task)
     if refused is not None:
         return refused
-    text = _text(note)
+    return _text(note) if missing is None else _required(note, missing)
+
+
+def mark_done(task: Task, *, now: dt.datetime, actor: int, note: str = "") -> Outcome:
+    """The task completed at `now`, with progress 100 and an optional note."""
+    text = _open_note(task, note)
     if isinstance(text, TaskError):
         return text
     if task.recurrence is not None and task.deadline is not None:
@@ -216,10 +222,7 @@ def add_note(task: Task, note: str, *, now: dt.datetime, actor: int) -> Outcome:
 def change_deadline(task: Task, deadline: Deadline, reason: str, *, now: dt.datetime,
                     actor: int) -> Outcome:
     """The task with a new deadline; the first one stays in `original_deadline`."""
-    refused = _open_only(task)
-    if refused is not None:
-        return refused
-    text = _required(reason, TaskError.REASON_REQUIRED)
+    text = _open_note(task, reason, TaskError.REASON_REQUIRED)
     if isinstance(text, TaskError):
         return text
     if deadline.day == task.deadline and deadline.time == task.deadline_time:
@@ -270,10 +273,7 @@ def reassign(task: Task, *, now: dt.datetime, actor: int, lead: str | None = Non
     A new lead without `responsible` clears the responsible officials (module docstring);
     the new lead leaves the coordinators, since one agency cannot both lead and coordinate.
     """
-    refused = _open_only(task)
-    if refused is not None:
-        return refused
-    text = _text(note)
+    text = _open_note(task, note)
     if isinstance(text, TaskError):
         return text
     new_lead = lead or task.lead
@@ -297,10 +297,7 @@ def reassign(task: Task, *, now: dt.datetime, actor: int, lead: str | None = Non
 
 def cancel(task: Task, reason: str, *, now: dt.datetime, actor: int) -> Outcome:
     """The task cancelled, with the reason the reports will show; a done task stays done."""
-    refused = _open_only(task)
-    if refused is not None:
-        return refused
-    text = _required(reason, TaskError.REASON_REQUIRED)
+    text = _open_note(task, reason, TaskError.REASON_REQUIRED)
     if isinstance(text, TaskError):
         return text
     cancelled = _copy(task)

@@ -15,6 +15,7 @@ atomically.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import io
@@ -23,6 +24,7 @@ import os
 import shutil
 import tempfile
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -152,26 +154,34 @@ def read_backup(data: bytes) -> Backup:
     return Backup(made_at, files, chat_id if isinstance(chat_id, int) else None)
 
 
-def _opened(data: bytes, folder: Path, name: str) -> WorkspaceStore:
+def _open_copy(data: bytes, folder: Path, name: str) -> WorkspaceStore:
     """A workspace file's bytes opened as a store from a scratch copy (CorruptDataFile)."""
     path = folder / name
     path.write_bytes(data)
     return open_workspace_file(path)
 
 
-def contents(data: bytes) -> Contents:
-    """What a workspace file holds; BackupError("unreadable") if it is not one."""
+@contextlib.contextmanager
+def _opened(data: bytes) -> Iterator[WorkspaceStore]:
+    """A workspace file's bytes opened as a store from a scratch copy, closed after use;
+    BackupError("unreadable") if they are not a workspace."""
     with tempfile.TemporaryDirectory() as folder:
         try:
-            store = _opened(data, Path(folder), "workspace.json")
+            store = _open_copy(data, Path(folder), "workspace.json")
         except CorruptDataFile as exc:
             raise BackupError("unreadable", exc.reason) from exc
         try:
             if not store.exists:
                 raise BackupError("unreadable", "no workspace in it")
-            return _contents_of(store)
+            yield store
         finally:
             store.close()
+
+
+def contents(data: bytes) -> Contents:
+    """What a workspace file holds; BackupError("unreadable") if it is not one."""
+    with _opened(data) as store:
+        return _contents_of(store)
 
 
 def _contents_of(store: WorkspaceStore) -> Contents:
@@ -181,17 +191,8 @@ def _contents_of(store: WorkspaceStore) -> Contents:
 
 def chat_of(data: bytes) -> int:
     """The chat id of a workspace file's bytes; BackupError("unreadable") if it has none."""
-    with tempfile.TemporaryDirectory() as folder:
-        try:
-            store = _opened(data, Path(folder), "workspace.json")
-        except CorruptDataFile as exc:
-            raise BackupError("unreadable", exc.reason) from exc
-        try:
-            if not store.exists:
-                raise BackupError("unreadable", "no workspace in it")
-            return store.workspace.chat_id
-        finally:
-            store.close()
+    with _opened(data) as store:
+        return store.workspace.chat_id
 
 
 def workspace_backup(store: WorkspaceStore, *, made_at: dt.datetime) -> bytes:
@@ -232,7 +233,7 @@ def backup_data_dir(data_dir: Path, out_dir: Path, *, now: dt.datetime) -> Path:
             for path, data in files.items():
                 if path.startswith(f"{WORKSPACES}/"):
                     try:
-                        _opened(data, Path(folder), "check.json").close()
+                        _open_copy(data, Path(folder), "check.json").close()
                     except CorruptDataFile as exc:
                         raise CorruptDataFile(data_dir / path, exc.reason) from exc
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -263,7 +264,7 @@ def restore_data_dir(data_dir: Path, backup_file: Path, *, now: dt.datetime) -> 
     with tempfile.TemporaryDirectory() as folder:
         for path, data in backup.workspace_files().items():
             try:
-                _opened(data, Path(folder), "check.json").close()
+                _open_copy(data, Path(folder), "check.json").close()
             except CorruptDataFile as exc:
                 raise BackupError("unreadable", f"{path}: {exc.reason}") from exc
     (data_dir / WORKSPACES).mkdir(parents=True, exist_ok=True)

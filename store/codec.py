@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypedDict
 
 from bot.model import (
     Agency,
@@ -97,14 +97,22 @@ def agency_to_doc(agency: Agency) -> Doc:
     )
 
 
+class Names(TypedDict):
+    """How an agency or an indicator is called, as its document keeps it."""
+
+    name: str
+    short_name: str
+    aliases: tuple[str, ...]
+
+
+def names_from_doc(doc: Doc) -> Names:
+    return Names(name=doc["name"], short_name=doc.get("short_name", ""),
+                 aliases=tuple(doc.get("aliases", ())))
+
+
 def agency_from_doc(doc: Doc) -> Agency:
-    return Agency(
-        code=doc["code"],
-        name=doc["name"],
-        short_name=doc.get("short_name", ""),
-        aliases=tuple(doc.get("aliases", ())),
-        kind=AgencyKind(doc.get("kind", "other")),
-    )
+    return Agency(code=doc["code"], **names_from_doc(doc),
+                  kind=AgencyKind(doc.get("kind", "other")))
 
 
 def member_to_doc(member: Member) -> Doc:

@@ -26,6 +26,7 @@ from bot.indicators import (
     ValueIndex,
 )
 from bot.periods import Frequency, ReportPeriod, Unit
+from store.codec import names_from_doc
 from store.documents import put
 
 if TYPE_CHECKING:
@@ -61,9 +62,7 @@ def indicator_from_doc(doc: Doc) -> Indicator:
     created_at = doc.get("created_at")
     return Indicator(
         number=doc["number"],
-        name=doc["name"],
-        short_name=doc.get("short_name", ""),
-        aliases=tuple(doc.get("aliases", ())),
+        **names_from_doc(doc),
         unit=Unit(doc.get("unit", "percent")),
         direction=Direction(doc.get("direction", "higher")),
         target=doc.get("target"),

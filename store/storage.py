@@ -207,11 +207,7 @@ def atomic_write(path: Path, payload: bytes) -> None:
             os.unlink(tmp)
         raise
     # The rename itself must reach the disk before we tell anyone the write is done.
-    dir_fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+    _fsync_directory(directory)
 
 
 class BatchStorage(Storage):
