@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from telegram import Update
 
@@ -38,10 +41,10 @@ from handlers.newtask.wizard import (
     end,
     label,
     still_allowed,
-    store_of,
     wizard_of,
     wizards,
 )
+from store.workspace import WorkspaceStore
 
 
 async def start(update: Update, context: Ctx) -> int:
@@ -80,23 +83,34 @@ async def start(update: Update, context: Ctx) -> int:
 # --- typed answers ------------------------------------------------------------------------
 
 
-async def _answer(update: Update, context: Ctx) -> tuple[Scope, Wizard, str] | None:
-    scope = await resolve(update, context)
-    wizard = wizard_of(context, scope)
-    message = update.effective_message
-    if wizard is None or message is None or not await still_allowed(update, context, scope,
-                                                                      wizard):
-        await end(context, scope, wizard)
-        return None
-    return scope, wizard, message.text or ""
+Typed = Callable[[Update, Ctx, Scope, Wizard, WorkspaceStore, str], Coroutine[Any, Any, int]]
+Pressed = Callable[[Update, Ctx, Scope, Wizard, WorkspaceStore, str, str],
+                   Coroutine[Any, Any, "int | None"]]
 
 
-async def on_title(update: Update, context: Ctx) -> int:
+def _typed(step: Typed) -> Callable[[Update, Ctx], Coroutine[Any, Any, int]]:
+    """A typed answer to the sender's open wizard: the step gets the wizard, its workspace
+    and the text; with no wizard, or if he may no longer manage the workspace, it ends."""
+
+    @functools.wraps(step)
+    async def answered(update: Update, context: Ctx) -> int:
+        scope = await resolve(update, context)
+        wizard = wizard_of(context, scope)
+        message = update.effective_message
+        if wizard is None or message is None or not await still_allowed(update, context, scope,
+                                                                          wizard):
+            await end(context, scope, wizard)
+            return END
+        assert scope.store is not None  # still_allowed set the wizard's workspace
+        return await step(update, context, scope, wizard, scope.store, message.text or "")
+
+    return answered
+
+
+@_typed
+async def on_title(update: Update, context: Ctx, scope: Scope, wizard: Wizard,
+                   store: WorkspaceStore, text: str) -> int:
     """The task's title, typed."""
-    answer = await _answer(update, context)
-    if answer is None:
-        return END
-    scope, wizard, text = answer
     title = clean_title(text)
     if isinstance(title, Problem):
         return await ask_title(update, context, scope, wizard, title)
@@ -104,14 +118,10 @@ async def on_title(update: Update, context: Ctx) -> int:
     return await ask_lead(update, context, scope, wizard)
 
 
-async def on_lead(update: Update, context: Ctx) -> int:
+@_typed
+async def on_lead(update: Update, context: Ctx, scope: Scope, wizard: Wizard,
+                  store: WorkspaceStore, text: str) -> int:
     """The lead agency's name, typed."""
-    answer = await _answer(update, context)
-    if answer is None:
-        return END
-    scope, wizard, text = answer
-    store = store_of(scope, wizard)
-    assert store is not None
     agency = read_lead(text, store.agencies())
     if isinstance(agency, Problem):
         return await ask_lead(update, context, scope, wizard, agency)
@@ -120,14 +130,10 @@ async def on_lead(update: Update, context: Ctx) -> int:
     return await after_lead(update, context, scope, wizard)
 
 
-async def on_deadline(update: Update, context: Ctx) -> int:
+@_typed
+async def on_deadline(update: Update, context: Ctx, scope: Scope, wizard: Wizard,
+                      store: WorkspaceStore, text: str) -> int:
     """The deadline, typed; a bad one is asked again with an example."""
-    answer = await _answer(update, context)
-    if answer is None:
-        return END
-    scope, wizard, text = answer
-    store = store_of(scope, wizard)
-    assert store is not None
     deadline = read_deadline(text, now=scope.now, tz=store.workspace.tz, lang=scope.lang)
     if isinstance(deadline, Problem):
         return await ask_deadline(update, context, scope, wizard, deadline)
@@ -135,52 +141,53 @@ async def on_deadline(update: Update, context: Ctx) -> int:
     return await ask_plan(update, context, scope, wizard)
 
 
-async def on_plan(update: Update, context: Ctx) -> int:
+@_typed
+async def on_plan(update: Update, context: Ctx, scope: Scope, wizard: Wizard,
+                  store: WorkspaceStore, text: str) -> int:
     """A new plan's name, typed."""
-    answer = await _answer(update, context)
-    if answer is None:
-        return END
-    scope, wizard, text = answer
     plan = clean_text(text, "plan")
     if isinstance(plan, Problem) or not plan:
         return await ask_plan(update, context, scope, wizard,
                                plan if isinstance(plan, Problem) else None)
     await drop_buttons(context, scope, wizard)
     wizard.draft = dataclasses.replace(wizard.draft, plan=plan)
-    store = store_of(scope, wizard)
-    assert store is not None
     return await confirm(update, context, scope, wizard, duplicates(wizard.draft, store.tasks()))
 
 
 # --- buttons ------------------------------------------------------------------------------
 
 
-async def _pressed(update: Update, context: Ctx) -> tuple[Scope, Wizard, str, str] | None:
-    """(scope, wizard, verb, argument) of a press on this user's wizard; else he is told."""
-    query = update.callback_query
-    assert query is not None
-    scope = await resolve(update, context)
-    wizard = wizard_of(context, scope)
-    found = CALLBACK.match(query.data or "")
-    if wizard is None or found is None or int(found.group(1)) != wizard.wid:
-        await query.answer(label(scope, "stray"), show_alert=True)
-        return None
-    if not await still_allowed(update, context, scope, wizard):
+def _pressed(step: Pressed) -> Callable[[Update, Ctx], Coroutine[Any, Any, int | None]]:
+    """A press on the presser's own open wizard: the step gets the wizard, its workspace, the
+    button's verb and argument; any other press is told it is stray, or ends the wizard if he
+    may no longer manage the workspace."""
+
+    @functools.wraps(step)
+    async def pressed(update: Update, context: Ctx) -> int | None:
+        query = update.callback_query
+        assert query is not None
+        scope = await resolve(update, context)
+        wizard = wizard_of(context, scope)
+        found = CALLBACK.match(query.data or "")
+        if wizard is None or found is None or int(found.group(1)) != wizard.wid:
+            await query.answer(label(scope, "stray"), show_alert=True)
+            return None
+        if not await still_allowed(update, context, scope, wizard):
+            await query.answer()
+            await end(context, scope, wizard)
+            return None
         await query.answer()
-        await end(context, scope, wizard)
-        return None
-    await query.answer()
-    return scope, wizard, found.group(2), found.group(3) or ""
+        assert scope.store is not None  # still_allowed set the wizard's workspace
+        return await step(update, context, scope, wizard, scope.store, found.group(2),
+                          found.group(3) or "")
+
+    return pressed
 
 
-async def on_lead_button(update: Update, context: Ctx) -> int | None:
+@_pressed
+async def on_lead_button(update: Update, context: Ctx, scope: Scope, wizard: Wizard,
+                         store: WorkspaceStore, verb: str, arg: str) -> int | None:
     """`new:<wid>:ag:<i>`: the lead picked among the buttons."""
-    pressed = await _pressed(update, context)
-    if pressed is None:
-        return None
-    scope, wizard, _, arg = pressed
-    store = store_of(scope, wizard)
-    assert store is not None
     index = int(arg) if arg.isdigit() else -1
     agency = store.agency(wizard.lead_codes[index]) if 0 <= index < len(wizard.lead_codes) else None
     if agency is None:  # removed meanwhile
@@ -194,14 +201,10 @@ async def on_lead_button(update: Update, context: Ctx) -> int | None:
     return await after_lead(update, context, scope, wizard)
 
 
-async def on_plan_button(update: Update, context: Ctx) -> int | None:
+@_pressed
+async def on_plan_button(update: Update, context: Ctx, scope: Scope, wizard: Wizard,
+                         store: WorkspaceStore, verb: str, arg: str) -> int | None:
     """`new:<wid>:pl:<i>|-|+`: an existing plan, no plan, or a new one to type."""
-    pressed = await _pressed(update, context)
-    if pressed is None:
-        return None
-    scope, wizard, _, arg = pressed
-    store = store_of(scope, wizard)
-    assert store is not None
     if arg == "+":
         await drop_buttons(context, scope, wizard)
         await ask(update, context, scope, wizard, "newtask_ask_plan_name")
@@ -216,12 +219,10 @@ async def on_plan_button(update: Update, context: Ctx) -> int | None:
     return await confirm(update, context, scope, wizard, duplicates(wizard.draft, store.tasks()))
 
 
-async def on_confirm_button(update: Update, context: Ctx) -> int | None:
+@_pressed
+async def on_confirm_button(update: Update, context: Ctx, scope: Scope, wizard: Wizard,
+                            store: WorkspaceStore, verb: str, arg: str) -> int | None:
     """`new:<wid>:ok|no`: create the task, or drop it."""
-    pressed = await _pressed(update, context)
-    if pressed is None:
-        return None
-    scope, wizard, verb, _ = pressed
     if verb == "ok":
         return await create(update, context, scope, wizard)
     wizard.with_buttons = None

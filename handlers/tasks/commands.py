@@ -3,92 +3,83 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from telegram import Update
 
 from bot import taskops
 from bot.dates import DeadlineError, parse_deadline
+from bot.model import Task
 from bot.permissions import Action, is_leader
-from handlers.common import Ctx, reply, require, resolve
+from handlers.common import Ctx, Scope, reply, require
 from handlers.tasks.card import agency_labels, names, show_card
-from handlers.tasks.updates import apply, task_from_args, usage
+from handlers.tasks.updates import apply, task_command, update_if_allowed, usage
 
 
-async def card(update: Update, context: Ctx) -> None:
+@task_command("task")
+async def card(update: Update, context: Ctx, scope: Scope, task: Task, _: str) -> None:
     """`/task 12`: the card of one task with its buttons."""
-    scope = await resolve(update, context)
-    found = await task_from_args(update, context, scope, "task")
-    if found is not None:
-        await show_card(update, context, scope, found[0])
+    await show_card(update, context, scope, task)
 
 
-async def done(update: Update, context: Ctx) -> None:
+@task_command("done")
+async def done(update: Update, context: Ctx, scope: Scope, task: Task, note: str) -> None:
     """`/done 12 [note]`: mark a task completed."""
-    scope = await resolve(update, context)
-    found = await task_from_args(update, context, scope, "done")
-    if found is None:
-        return
-    task, note = found
-    if not await require(update, context, scope, Action.UPDATE_TASK, task):
-        return
-    await apply(update, context, scope, task,
-                lambda t: taskops.mark_done(t, now=scope.now, actor=scope.user_id, note=note))
+    await _noted(update, context, scope, task, note, taskops.mark_done)
 
 
-async def progress(update: Update, context: Ctx) -> None:
+async def _noted(update: Update, context: Ctx, scope: Scope, task: Task, note: str,
+                 operation: Callable[..., taskops.Outcome]) -> None:
+    """An owner's update whose typed text is its optional note (/done, /reopen)."""
+    await update_if_allowed(
+        update, context, scope, task, Action.UPDATE_TASK,
+        lambda t: operation(t, now=scope.now, actor=scope.user_id, note=note))
+
+
+@task_command("progress")
+async def progress(update: Update, context: Ctx, scope: Scope, task: Task, rest: str) -> None:
     """`/progress 12 60 [note]`: report how far a task is, in percent."""
-    scope = await resolve(update, context)
-    found = await task_from_args(update, context, scope, "progress")
-    if found is None:
-        return
-    task, rest = found
     percent, note = taskops.split_percent(rest)
     if percent is None:
         await usage(update, context, scope, "progress", "percent", given=rest, task=task)
         return
-    if not await require(update, context, scope, Action.UPDATE_TASK, task):
-        return
-    await apply(
-        update, context, scope, task,
+    await update_if_allowed(
+        update, context, scope, task, Action.UPDATE_TASK,
         lambda t: taskops.set_progress(t, percent, now=scope.now, actor=scope.user_id, note=note),
     )
 
 
-async def note(update: Update, context: Ctx) -> None:
+@task_command("note")
+async def note(update: Update, context: Ctx, scope: Scope, task: Task, text: str) -> None:
     """`/note 12 text`: add a note to a task's history."""
-    scope = await resolve(update, context)
-    found = await task_from_args(update, context, scope, "note")
-    if found is None:
-        return
-    task, text = found
     if not text:
         await usage(update, context, scope, "note", "note", task=task)
         return
-    if not await require(update, context, scope, Action.UPDATE_TASK, task):
+    await update_if_allowed(
+        update, context, scope, task, Action.UPDATE_TASK,
+        lambda t: taskops.add_note(t, text, now=scope.now, actor=scope.user_id))
+
+
+@task_command("history")
+async def history(update: Update, context: Ctx, scope: Scope, task: Task, _: str) -> None:
+    """`/history 12`: the audit trail of one task (chair and secretaries)."""
+    if not await require(update, context, scope, Action.READ_AUDIT, task):
         return
-    await apply(update, context, scope, task,
-                lambda t: taskops.add_note(t, text, now=scope.now, actor=scope.user_id))
+    assert scope.store is not None
+    lines = taskops.audit_lines(scope.store.audit(task=task.number), task)
+    await reply(update, context, scope, "task_history", task=task, lines=lines,
+                names=names(scope), agencies=agency_labels(scope))
 
 
-async def reopen(update: Update, context: Ctx) -> None:
+@task_command("reopen")
+async def reopen(update: Update, context: Ctx, scope: Scope, task: Task, text: str) -> None:
     """`/reopen 12 [note]`: put a task marked done by mistake back in progress."""
-    scope = await resolve(update, context)
-    found = await task_from_args(update, context, scope, "reopen")
-    if found is None:
-        return
-    task, text = found
-    if not await require(update, context, scope, Action.UPDATE_TASK, task):
-        return
-    await apply(update, context, scope, task,
-                lambda t: taskops.reopen(t, now=scope.now, actor=scope.user_id, note=text))
+    await _noted(update, context, scope, task, text, taskops.reopen)
 
 
-async def deadline(update: Update, context: Ctx) -> None:
+@task_command("deadline")
+async def deadline(update: Update, context: Ctx, scope: Scope, task: Task, rest: str) -> None:
     """`/deadline 12 31/10/2024 | reason`: move a task's deadline (chair and secretaries)."""
-    scope = await resolve(update, context)
-    found = await task_from_args(update, context, scope, "deadline")
-    if found is None:
-        return
-    task, rest = found
     if not scope.may(Action.CHANGE_DEADLINE, task):
         if scope.may(Action.UPDATE_TASK, task):
             # An owner may not move his own deadline: he is pointed to the people who may.
@@ -119,13 +110,10 @@ async def deadline(update: Update, context: Ctx) -> None:
     )
 
 
-async def cancel_task(update: Update, context: Ctx) -> None:
+@task_command("canceltask")
+async def cancel_task(update: Update, context: Ctx, scope: Scope, task: Task, reason: str
+                      ) -> None:
     """`/canceltask 12 reason`: cancel a task; it leaves the reports' count."""
-    scope = await resolve(update, context)
-    found = await task_from_args(update, context, scope, "canceltask")
-    if found is None:
-        return
-    task, reason = found
     if not await require(update, context, scope, Action.MANAGE, task):
         return
     if not reason:
@@ -133,18 +121,3 @@ async def cancel_task(update: Update, context: Ctx) -> None:
         return
     await apply(update, context, scope, task,
                 lambda t: taskops.cancel(t, reason, now=scope.now, actor=scope.user_id))
-
-
-async def history(update: Update, context: Ctx) -> None:
-    """`/history 12`: the audit trail of one task (chair and secretaries)."""
-    scope = await resolve(update, context)
-    found = await task_from_args(update, context, scope, "history")
-    if found is None:
-        return
-    task = found[0]
-    if not await require(update, context, scope, Action.READ_AUDIT, task):
-        return
-    assert scope.store is not None
-    lines = taskops.audit_lines(scope.store.audit(task=task.number), task)
-    await reply(update, context, scope, "task_history", task=task, lines=lines,
-                names=names(scope), agencies=agency_labels(scope))

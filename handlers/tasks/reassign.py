@@ -10,9 +10,9 @@ from bot import taskops
 from bot.model import Agency, Member, Task
 from bot.names import match_agencies
 from bot.permissions import Action
-from handlers.common import Ctx, Scope, buttons, reply, require, resolve
+from handlers.common import Ctx, Scope, buttons, reply, require
 from handlers.tasks.card import data
-from handlers.tasks.updates import apply, task_from_args, usage
+from handlers.tasks.updates import apply, task_command, usage
 
 _MAX_DATA = 64  # Telegram's limit on callback data, in bytes
 _MENTION = re.compile(r"@(\w{3,32})")
@@ -45,13 +45,9 @@ def _people(message: Message | None, text: str, members: list[Member]
     return ids, unknown, _MENTION.sub(" ", text).strip()
 
 
-async def reassign(update: Update, context: Ctx) -> None:
+@task_command("reassign")
+async def reassign(update: Update, context: Ctx, scope: Scope, task: Task, rest: str) -> None:
     """`/reassign 12 Hà Tĩnh [@official] [| note]`: give a task to another agency or official."""
-    scope = await resolve(update, context)
-    found = await task_from_args(update, context, scope, "reassign")
-    if found is None:
-        return
-    task, rest = found
     if not await require(update, context, scope, Action.MANAGE, task):
         return
     assert scope.store is not None

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import functools
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from telegram import Update
@@ -11,10 +12,11 @@ from bot import taskops
 from bot.model import Task
 from bot.permissions import Action
 from bot.taskops import Press, TaskError
-from handlers.common import Ctx, Scope, command_args, render, reply, require, send
+from handlers.common import Ctx, Handler, Scope, command_args, render, reply, require, resolve, send
 from handlers.tasks.card import show_card
 
 Change = Callable[[Task], taskops.Outcome]
+TaskCommand = Callable[[Update, Ctx, Scope, Task, str], Coroutine[Any, Any, None]]
 
 
 def save_update(scope: Scope, task: Task) -> None:
@@ -79,3 +81,27 @@ async def apply(update: Update | None, context: Ctx, scope: Scope, task: Task, c
     save_update(scope, outcome)
     await show_card(update, context, scope, outcome, flash(outcome), next_year=next_year)
     return outcome
+
+
+def task_command(command: str) -> Callable[[TaskCommand], Handler]:
+    """`/<command> 12 ...`: the function gets the scope, task 12 and the rest of the text; a
+    user who may not read the workspace, a missing number or an unknown task is answered here."""
+
+    def wrap(handler: TaskCommand) -> Handler:
+        @functools.wraps(handler)
+        async def named(update: Update, context: Ctx) -> None:
+            scope = await resolve(update, context)
+            found = await task_from_args(update, context, scope, command)
+            if found is not None:
+                await handler(update, context, scope, *found)
+
+        return named
+
+    return wrap
+
+
+async def update_if_allowed(update: Update, context: Ctx, scope: Scope, task: Task,
+                            action: Action, change: Change) -> None:
+    """Apply `change` if the user may do `action` to the task; else he is told why not."""
+    if await require(update, context, scope, action, task):
+        await apply(update, context, scope, task, change)
