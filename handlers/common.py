@@ -267,6 +267,33 @@ def allowed(action: Action) -> Callable[[WorkspaceCommand], Handler]:
     return wrap
 
 
+async def answered(update: Update) -> tuple[str, list[str]]:
+    """A button press answered at once (no toast): the action and arguments of its data,
+    `<feature>:<action>:<args>`."""
+    query = update.callback_query
+    assert query is not None
+    await query.answer()
+    _, action, *args = (query.data or "").split(":")
+    return action, args
+
+
+async def pressed_in(update: Update, context: Ctx, workspace: int | None,
+                     toast: Callable[..., str]) -> Scope | None:
+    """The scope of a press on a button that names its workspace (None: this chat's), for a
+    member of it; anyone else gets an alert (`toast(scope, kind)`: no_workspace, not_member)."""
+    query = update.callback_query
+    assert query is not None
+    base = await resolve(update, context)
+    scope = base.in_workspace(workspace)
+    if scope is None or scope.store is None:
+        await query.answer(toast(base, "no_workspace"), show_alert=True)
+        return None
+    if scope.member is None:
+        await query.answer(toast(scope, "not_member"), show_alert=True)
+        return None
+    return scope
+
+
 def workspace_buttons(stores: list[WorkspaceStore]) -> InlineKeyboardMarkup:
     """One button per workspace, to choose which one a private chat acts on."""
     return buttons([[(s.workspace.title[:60], f"ws:{s.workspace.chat_id}")] for s in stores])

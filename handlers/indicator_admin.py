@@ -21,7 +21,7 @@ from bot.model import Agency
 from bot.names import fold
 from bot.periods import FigureError, current_period, example_periods
 from bot.permissions import Action
-from handlers.common import Ctx, Scope, allowed, command_args, reply, require, resolve
+from handlers.common import Ctx, Scope, allowed, answered, command_args, reply, require, resolve
 from handlers.indicator_report import pendings
 from handlers.indicators import (
     PREFIX,
@@ -117,10 +117,7 @@ async def _target(update: Update, context: Ctx, scope: Scope, text: str,
 
 async def on_button(update: Update, context: Ctx) -> None:
     """An indicator or agency chosen for a /target that named it unclearly."""
-    query = update.callback_query
-    assert query is not None
-    await query.answer()
-    _, action, *args = (query.data or "").split(":")
+    action, args = await answered(update)
     base = await resolve(update, context)
     pending = pendings(context).get(int(args[0]), base) if args and args[0].isdigit() else None
     if pending is None or pending.user_id != base.user_id:

@@ -25,6 +25,7 @@ from handlers.common import (
     Ctx,
     Scope,
     allowed,
+    answered,
     buttons,
     command_args,
     edit_or_send,
@@ -220,10 +221,7 @@ def _card_markup(scope: Scope, meeting: Meeting) -> InlineKeyboardMarkup:
 
 async def on_button(update: Update, context: Ctx) -> None:
     """A meeting button: a card, the list, or the lead agency of a waiting conclusion."""
-    query = update.callback_query
-    assert query is not None
-    await query.answer()
-    _, action, *args = (query.data or "").split(":")
+    action, args = await answered(update)
     scope = await resolve(update, context)
     if action == "lead":
         await _pick_lead(update, context, scope, args)

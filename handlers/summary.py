@@ -26,6 +26,7 @@ from handlers.common import (
     Ctx,
     Scope,
     allowed,
+    answered,
     buttons,
     command_args,
     labels,
@@ -162,10 +163,7 @@ async def _send_files(context: Ctx, scope: Scope, job: summary_job.Job,
 
 async def on_button(update: Update, context: Ctx) -> None:
     """A plan or meeting button: the summary of that plan or meeting."""
-    query = update.callback_query
-    assert query is not None
-    await query.answer()
-    _, action, *args = (query.data or "").split(":")
+    action, args = await answered(update)
     scope = await resolve(update, context)
     if not await require(update, context, scope, Action.SUMMARY):
         return

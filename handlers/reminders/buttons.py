@@ -21,7 +21,7 @@ from bot.model import Task
 from bot.permissions import Action
 from bot.reminders import ExtensionStatus, Kind, ReminderKey, Snooze
 from bot.taskops import Press
-from handlers.common import Ctx, Scope, buttons, resolve
+from handlers.common import Ctx, Scope, buttons, pressed_in
 from handlers.reminders.jobs import reschedule
 from handlers.reminders.sending import button_labels, data, render, task_markup, to_people_now
 from handlers.tasks.updates import press_button
@@ -70,14 +70,10 @@ async def on_button(update: Update, context: Ctx) -> None:
         return
     action, chat_id, number = parts[1], int(parts[2]), int(parts[3])
     arg = int(parts[4]) if len(parts) > 4 else None
-    base = await resolve(update, context)
-    scope = base.in_workspace(chat_id)
-    if scope is None or scope.store is None:
-        await query.answer(_toast(base, "no_workspace"), show_alert=True)
+    scope = await pressed_in(update, context, chat_id, _toast)
+    if scope is None:
         return
-    if scope.member is None:
-        await query.answer(_toast(scope, "not_member"), show_alert=True)
-        return
+    assert scope.store is not None
     if action in ("exok", "exno"):
         await _decide_extension(update, context, scope, number, action == "exok")
         return

@@ -11,7 +11,7 @@ from bot import taskops
 from bot.model import Task
 from bot.permissions import Action
 from bot.taskops import Press, TaskError
-from handlers.common import Ctx, Scope, edit_or_send, resolve
+from handlers.common import Ctx, Scope, edit_or_send, pressed_in
 from handlers.tasks.card import card_markup, card_values, show_card, toast
 from handlers.tasks.notes import ask_note
 from handlers.tasks.reassign import chosen_agency
@@ -29,14 +29,10 @@ async def on_button(update: Update, context: Ctx) -> None:
     action, number = parts[1], int(parts[3])
     ws = int(parts[2]) if parts[2] else None
     arg = parts[4] if len(parts) > 4 else ""
-    base = await resolve(update, context)
-    scope = base.in_workspace(ws)
-    if scope is None or scope.store is None:
-        await query.answer(toast(base, "no_workspace"), show_alert=True)
+    scope = await pressed_in(update, context, ws, toast)
+    if scope is None:
         return
-    if scope.member is None:
-        await query.answer(toast(scope, "not_member"), show_alert=True)
-        return
+    assert scope.store is not None
     task = scope.store.task(number)
     if task is None:
         await query.answer(toast(scope, "unknown", number=number), show_alert=True)
