@@ -213,7 +213,10 @@ def parse_plan(
             if Column.SECTION not in columns:
                 merged = next((c for c in row.cells if c), "")
                 title = cells.get(Column.TITLE) or merged
-                ref = cells.get(Column.REF, "") if cells.get(Column.TITLE) else ""
+                # A heading merged across the row fills the STT cell with its whole text;
+                # its number is then read off the text ("II. …" stays above "1. …").
+                across = len({c for c in row.cells if c}) == 1
+                ref = cells.get(Column.REF, "") if cells.get(Column.TITLE) and not across else ""
                 sections.enter(ref, title)
             continue
         outcome = _read_row(row, cells, sections.current, plan, today, year, lang)

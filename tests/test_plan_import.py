@@ -375,3 +375,21 @@ def test_a_csv_saved_by_a_vietnamese_windows_excel() -> None:
     plan = _parse(data)
     assert len(plan.drafts) == 40
     assert plan.drafts[0].lead == "Bộ Tư pháp"
+
+
+@pytest.mark.parametrize("kind", sorted(BUILDERS))
+def test_a_heading_merged_across_the_row_keeps_the_numbered_sections_below_it(
+    kind: str,
+) -> None:
+    # The shipped sample showed it: "II." merged across the table, then "1." and "2." with
+    # only a number and a heading, lost "II." from the tasks' section.
+    items: list[Section | Item] = [
+        Section("I", "CẢI CÁCH THỂ CHẾ", merged=True),
+        Section("1", "Rà soát"),
+        *_items()[:2],
+        Section("II", "SỐ HÓA", merged=True),
+        *_items()[2:3],
+    ]
+    plan = _parse(BUILDERS[kind](items))
+    assert [d.section for d in plan.drafts] == [
+        "I. CẢI CÁCH THỂ CHẾ › 1. Rà soát", "I. CẢI CÁCH THỂ CHẾ › 1. Rà soát", "II. SỐ HÓA"]
