@@ -24,6 +24,8 @@ COPY bot bot
 COPY handlers handlers
 COPY store store
 COPY templates templates
+# The sample plan `python bot.py console --demo` imports with `:file mau`.
+COPY samples samples
 
 RUN useradd --system --uid 10001 --home-dir /nonexistent --shell /usr/sbin/nologin dondoc \
     && install -d -o dondoc -g dondoc -m 0750 /data

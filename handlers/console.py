@@ -25,8 +25,9 @@ from bot.names import fold
 from bot.render import normalize_lang
 from bot.settings import DEFAULT_API_URL, DEFAULT_FILE_URL, Settings
 from handlers.application import build_application
-from handlers.console_api import ConsoleBotAPI, ConsoleRequest
-from handlers.console_cast import CAST, Person, find_person
+from handlers.console_api import ConsoleBotAPI, ConsoleRequest, Upload
+from handlers.console_cast import CAST, find_person, person_values
+from handlers.console_files import SAMPLES_DIR, choose_file
 from handlers.console_screen import FILES_FOLDER, Screen
 from handlers.console_screen import buttons as screen_buttons
 from handlers.services import services
@@ -40,6 +41,8 @@ BOT_USERNAME = "dondoc_console_bot"
 DEFAULT_GROUP_TITLE = "Tổ công tác cải cách TTHC"
 # ":reply 12 text" (":traloi" in Vietnamese) answers message 12.
 _REPLY_WORDS = ("reply", "r", "traloi")
+# ":file PATH caption" (":tep") sends a file from this computer as a document.
+_FILE_WORDS = ("file", "f", "tep")
 # Seconds to wait for work a handler left running in the background before the next prompt.
 SETTLE_TIMEOUT = 5.0
 
@@ -97,7 +100,7 @@ class Console:
             int(CONSOLE_TOKEN.split(":")[0]), BOT_USERNAME, "dondoc",
             wall_clock=(lambda: bot_clock().timestamp()) if bot_clock else time.time,
         )
-        request = ConsoleRequest(api)
+        request = ConsoleRequest(api, file_url=f"{DEFAULT_FILE_URL}{CONSOLE_TOKEN}/")
         # No rate limiter: it would pause the console between messages for nothing.
         application = build_application(
             settings, clock=clock, request=request, rate_limiter=False,
@@ -200,13 +203,15 @@ class Console:
         if not text:
             return True
         word, _, arg = text.removeprefix(":").strip().partition(" ")
-        replying = text.startswith(":") and fold(word) in _REPLY_WORDS
-        if text.startswith(":") and not replying:
+        sending = fold(word) if text.startswith(":") else ""
+        if sending and sending not in _REPLY_WORDS + _FILE_WORDS:
             return self._console_command(text[1:])
         self._busy = True
         try:
-            if replying:
+            if sending in _REPLY_WORDS:
                 await self._reply(arg.strip())
+            elif sending:
+                await self._send_file(arg)
             elif re.fullmatch(r"#\s*\d+", text):
                 await self._press(int(text[1:].strip()))
             else:
@@ -266,6 +271,19 @@ class Console:
             self._say("console_problem", reason="no_message", value=number)
         else:
             await self._send(text.strip(), reply_to=int(number))
+
+    async def _send_file(self, arg: str) -> None:
+        """`:file PATH [caption]`: send a file of this computer as a document."""
+        chosen = choose_file(arg, Path.cwd())
+        if chosen.path is None:
+            self._say("console_problem", reason=chosen.reason, value=chosen.value,
+                      error=chosen.error, folder=str(SAMPLES_DIR))
+            return
+        self._say("console_file", number=self.api.next_message_id(self.chat_id),
+                  path=str(chosen.path), caption=chosen.caption)
+        upload = Upload(chosen.path.name, chosen.data)
+        await self._feed(self.api.document_update(self.chat_id, self.person.user_id, upload,
+                                                  chosen.mime_type, chosen.caption))
 
     async def _send(self, text: str, *, reply_to: int | None = None) -> None:
         chat_id = self.chat_id
@@ -335,19 +353,9 @@ class Console:
     def _say(self, template: str, **values: Any) -> None:
         self.screen.say(template, **values)
 
-    def _people_values(self, person: Person) -> dict[str, Any]:
-        store = self.store
-        member = store.member(person.user_id) if store else None
-        agency = store.agency(member.agency) if store and member and member.agency else None
-        return {
-            "key": person.key, "first": person.first, "name": person.name,
-            "role": member.role.value if member else None,
-            "agency": agency.name if agency else None,
-        }
-
     def _help_values(self) -> dict[str, Any]:
         cast = [
-            {"number": index, **self._people_values(person)}
+            {"number": index, **person_values(person, self.store)}
             for index, person in enumerate(CAST, start=1)
         ]
         return {
@@ -359,7 +367,7 @@ class Console:
         }
 
     def _who(self) -> None:
-        self._say("console_who", person=self._people_values(self.person),
+        self._say("console_who", person=person_values(self.person, self.store),
                   in_group=self.in_group, group_title=self.group_title)
 
     def _report(self, *, quiet: bool = False) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -92,6 +93,7 @@ class ConsoleBotAPI:
         self._chats: dict[int, _Chat] = {}
         self._next_update_id = 1
         self._next_file_id = 1
+        self._files: dict[str, Upload] = {}  # file_id -> what people sent, for getFile
         self._methods: dict[str, Callable[[dict[str, Any], dict[str, Upload]], Any]] = {
             "getme": lambda _p, _u: {**self.bot_user, "can_join_groups": True},
             "setmycommands": lambda _p, _u: True,
@@ -104,6 +106,7 @@ class ConsoleBotAPI:
             "editmessagereplymarkup": self._edit_message,
             "getchatadministrators": self._administrators,
             "getchatmember": self._chat_member,
+            "getfile": self._get_file,
         }
 
     # -- the people and chats of the session --------------------------------------------------
@@ -156,6 +159,30 @@ class ConsoleBotAPI:
     def message_update(self, chat_id: int, user_id: int, text: str,
                        reply_to: int | None = None) -> dict[str, Any]:
         """A person's text message, stored in the chat (a private chat opens with it)."""
+        return self._person_message(chat_id, user_id, {"text": text, **_commands(text)},
+                                    reply_to)
+
+    def document_update(self, chat_id: int, user_id: int, upload: Upload, mime_type: str,
+                        caption: str = "") -> dict[str, Any]:
+        """A person's file, sent as a document with an optional caption; the bot downloads
+        it with getFile and the file URL, as from Telegram."""
+        ids = self._file_ids()
+        self._files[ids["file_id"]] = upload
+        document = {**ids, "file_name": upload.filename, "mime_type": mime_type,
+                    "file_size": len(upload.data)}
+        fields: dict[str, Any] = {"document": document}
+        if caption:
+            fields |= {"caption": caption, **{
+                f"caption_{key}": value for key, value in _commands(caption).items()}}
+        return self._person_message(chat_id, user_id, fields)
+
+    def download(self, file_path: str) -> bytes | None:
+        """The bytes at a path getFile gave, or None (Telegram answers 404)."""
+        upload = self._files.get(file_path.partition("/")[2])
+        return upload.data if upload else None
+
+    def _person_message(self, chat_id: int, user_id: int, fields: dict[str, Any],
+                        reply_to: int | None = None) -> dict[str, Any]:
         if chat_id == user_id and chat_id not in self._chats:
             user = self._users[user_id]
             self._chats[chat_id] = _Chat({"id": chat_id, "type": "private",
@@ -163,11 +190,6 @@ class ConsoleBotAPI:
         chat = self._chats[chat_id]
         if chat_id != user_id:
             chat.members.setdefault(user_id, "member")  # whoever writes in a group is in it
-        fields: dict[str, Any] = {"text": text}
-        command = _COMMAND.match(text)
-        if command:
-            length = len(command.group().encode("utf-16-le")) // 2
-            fields["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
         if reply_to is not None:
             if reply_to not in chat.messages:
                 raise KeyError(reply_to)
@@ -270,6 +292,14 @@ class ConsoleBotAPI:
                                     alert=bool(params.get("show_alert"))))
         return True
 
+    def _get_file(self, params: dict[str, Any], _uploads: dict[str, Upload]) -> Any:
+        file_id = str(params.get("file_id", ""))
+        upload = self._files.get(file_id)
+        if upload is None:
+            raise ConsoleAPIError("Bad Request: invalid file_id")
+        return {"file_id": file_id, "file_unique_id": "c" + file_id.rsplit("-", 1)[-1],
+                "file_size": len(upload.data), "file_path": f"documents/{file_id}"}
+
     def _administrators(self, params: dict[str, Any], _uploads: dict[str, Upload]) -> Any:
         chat = self._chat(params)
         return [self._member_json(user_id, status) for user_id, status in chat.members.items()
@@ -311,8 +341,9 @@ class ConsoleRequest(BaseRequest):
     what they sent while the user is at the prompt.
     """
 
-    def __init__(self, api: ConsoleBotAPI) -> None:
+    def __init__(self, api: ConsoleBotAPI, file_url: str) -> None:
         self.api = api
+        self.file_url = file_url  # where getFile's paths are downloaded from, token included
         self.after_call: Callable[[], None] | None = None
 
     @property
@@ -335,6 +366,10 @@ class ConsoleRequest(BaseRequest):
         connect_timeout: object = BaseRequest.DEFAULT_NONE,
         pool_timeout: object = BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
+        plain_url = urllib.parse.unquote(url)  # PTB quotes a file URL's path, token and all
+        if plain_url.startswith(self.file_url):
+            data = self.api.download(plain_url[len(self.file_url):])
+            return (200, data) if data is not None else (404, b"Not Found")
         api_method = url.rstrip("/").rsplit("/", 1)[-1]
         params: dict[str, Any] = dict(request_data.parameters) if request_data else {}
         uploads: dict[str, Upload] = {}
@@ -353,6 +388,15 @@ class ConsoleRequest(BaseRequest):
             if self.after_call is not None:
                 self.after_call()
         return status, json.dumps(body, ensure_ascii=False).encode("utf-8")
+
+
+def _commands(text: str) -> dict[str, Any]:
+    """The entities Telegram gives a text that starts with a command."""
+    command = _COMMAND.match(text)
+    if not command:
+        return {}
+    length = len(command.group().encode("utf-16-le")) // 2
+    return {"entities": [{"type": "bot_command", "offset": 0, "length": length}]}
 
 
 def _member(user: dict[str, Any], status: str) -> dict[str, Any]:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from bot import demo
 from bot.model import Member
 from bot.names import fold
+from store.workspace import WorkspaceStore
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,3 +72,14 @@ def find_person(query: str, members: Iterable[Member]) -> Person | None:
         return Person(fold(member.name.split()[-1]), member.user_id, member.name,
                       member.username)
     return None
+
+
+def person_values(person: Person, store: WorkspaceStore | None) -> dict[str, Any]:
+    """What the console's templates show of a person: names, role and agency in the group."""
+    member = store.member(person.user_id) if store else None
+    agency = store.agency(member.agency) if store and member and member.agency else None
+    return {
+        "key": person.key, "first": person.first, "name": person.name,
+        "role": member.role.value if member else None,
+        "agency": agency.name if agency else None,
+    }
