@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 
 from bot import demo
 from bot.clock import FixedClock
-from bot.model import Member, Role
+from bot.model import Member, Role, Task
+from bot.recurrence import Cadence, Recurrence
 from bot.render import Renderer
 from bot.settings import Settings
 from handlers.dashboard.auth import init_data_for
@@ -19,6 +20,7 @@ from handlers.dashboard.server import Dashboard
 from handlers.services import Services
 from store.registry import Registry
 from store.workspace import WorkspaceStore
+from tests.factories import make_task
 
 TOKEN = "123456:TEST-TOKEN"
 # The day of the fifth meeting; the demo's figures hold whatever the day.
@@ -60,6 +62,19 @@ def demo_registry(now: dt.datetime = NOW) -> Registry:
     other = registry.create(OTHER_WS, "Ban chỉ đạo tỉnh", lang="vi", tz=ws.tz, at=now)
     other.save_member(Member(OUTSIDER, "Người ngoài", Role.SECRETARY), actor=0, at=now)
     return registry
+
+
+def add_ongoing_and_periodic(store: WorkspaceStore) -> tuple[Task, Task]:
+    """An ongoing task ("Thường xuyên") of VPCP and a monthly one of Hà Tĩnh, beside the
+    demo's tasks, which all have a deadline."""
+    ongoing = store.add_task(make_task("Theo dõi, đôn đốc việc thực hiện Kế hoạch", "vpcp",
+                                       None, plan=demo.PLAN_TO_CONG_TAC),  # type: ignore[arg-type]
+                             actor=demo.SECRETARY_ID, at=NOW)
+    periodic = store.add_task(make_task("Báo cáo tỷ lệ số hóa hồ sơ", "ha-tinh",
+                                        dt.date(2024, 8, 20), plan=demo.PLAN_TO_CONG_TAC,
+                                        recurrence=Recurrence(Cadence.MONTHLY, 20)),
+                              actor=demo.SECRETARY_ID, at=NOW)
+    return ongoing, periodic
 
 
 RENDERER = Renderer()  # one for all tests: compiling the templates again each time is slow

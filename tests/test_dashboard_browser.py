@@ -24,7 +24,7 @@ import pytest
 from bot import demo
 from bot.model import TaskStatus
 from handlers.dashboard.auth import init_data_for
-from tests.dashboard_kit import TOKEN, WS, Kit, Served, make_kit
+from tests.dashboard_kit import TOKEN, WS, Kit, Served, add_ongoing_and_periodic, make_kit
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 DRIVER = shutil.which("chromedriver")
@@ -198,6 +198,20 @@ def test_filtering_by_agency_and_class_gives_the_expected_rows(page: Page) -> No
                for r in page.find("table.tasks tbody tr"))
     assert "agency=nghe-an" in page.driver.current_url  # back and forward keep the filters
     page.shot("tasks-filtered")
+
+
+def test_the_kind_filter_shows_the_ongoing_then_the_periodic_tasks(page: Page) -> None:
+    ongoing, periodic = add_ongoing_and_periodic(page.kit.store)
+    page.open(demo.SECRETARY_ID, "Nguyễn Thị Hoa", width=1100)
+    page.changed(lambda: page.tab("tasks"))
+    page.wait_route("tasks")
+    assert len(page.rows()) == 73
+    page.changed(lambda: Select(page.find("select[name=kind]")[0]).select_by_value("ongoing"))
+    assert page.rows() == [ongoing.number]
+    assert "kind=ongoing" in page.driver.current_url
+    page.changed(lambda: Select(page.find("select[name=kind]")[0]).select_by_value("periodic"))
+    assert page.rows() == [periodic.number]
+    page.shot("tasks-periodic")
 
 
 def test_search_without_diacritics_and_sorting_by_a_column(page: Page) -> None:

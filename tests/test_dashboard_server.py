@@ -16,7 +16,16 @@ from bot.settings import Settings
 from handlers.dashboard.auth import sign
 from handlers.dashboard.server import FRAME_ANCESTORS
 from store.registry import Registry
-from tests.dashboard_kit import OTHER_WS, OUTSIDER, TOKEN, WS, Kit, demo_registry, make_kit
+from tests.dashboard_kit import (
+    OTHER_WS,
+    OUTSIDER,
+    TOKEN,
+    WS,
+    Kit,
+    add_ongoing_and_periodic,
+    demo_registry,
+    make_kit,
+)
 
 HOA, HUNG, LAN = demo.SECRETARY_ID, demo.NGHE_AN_ID, demo.HA_TINH_ID
 
@@ -223,6 +232,19 @@ async def test_the_tasks_table_filters_by_agency_and_class(kit: Kit, client: Cli
     assert text.count('<tr data-task="') == len(rows)
     for task in rows:
         assert f'<tr data-task="{task.number}" data-class="overdue">' in text
+
+
+async def test_the_tasks_table_filters_by_kind(fresh: Kit, fresh_client: Client) -> None:
+    ongoing, periodic = add_ongoing_and_periodic(fresh.store)
+    for kind, task in (("ongoing", ongoing), ("periodic", periodic)):
+        query = urlencode({"ws": WS, "kind": kind})
+        status, text = await _get(fresh_client, f"/api/tasks?{query}", fresh.auth(HOA))
+        assert status == 200
+        assert text.count('<tr data-task="') == 1 and f'<tr data-task="{task.number}"' in text
+        assert f'<option value="{kind}" selected>' in text
+    _, text = await _get(fresh_client, f"/api/tasks?ws={WS}", fresh.auth(HOA))
+    assert '<option value="periodic">Định kỳ (1)</option>' in text
+    assert '<option value="dated">Có thời hạn (71)</option>' in text
 
 
 async def test_views_speak_the_users_language(fresh: Kit, fresh_client: Client) -> None:

@@ -46,7 +46,8 @@ def test_views_match_their_golden_fragments(kit: Kit, lang: str) -> None:
     hung = store.member(demo.NGHE_AN_ID)
     pages: dict[str, dict[str, object]] = {
         "overview": {"o": views.overview(store, NOW)},
-        "tasks": {"table": views.task_table(store, NOW, views.Filters(agency="nghe-an")),
+        "tasks": {"table": views.task_table(store, NOW, views.Filters(agency="nghe-an",
+                                                                   kind="dated")),
                   "may_export": True},
         "task": {"page": views.task_page(store, NOW, 2, hung), "flash": "progress",
                  "error": None},

@@ -15,7 +15,7 @@ from handlers.dashboard import views
 from handlers.dashboard.views import Filters
 from store.registry import Registry
 from store.workspace import WorkspaceStore
-from tests.dashboard_kit import NOW, WS, demo_registry
+from tests.dashboard_kit import NOW, WS, add_ongoing_and_periodic, demo_registry
 
 OUTCOME_CLASS = {demo.OK: "done_on_time", demo.LATE: "done_late", demo.DUE: "in_progress",
                  demo.OVER: "overdue", demo.CANCELLED: "cancelled"}
@@ -209,6 +209,37 @@ def test_filters_give_back_their_query_with_changes() -> None:
     assert f.query() == {"agency": "nghe-an", "cls": "overdue", "sort": "deadline"}
     assert f.query(sort="", dir="desc") == {"agency": "nghe-an", "cls": "overdue", "dir": "desc"}
     assert Filters.from_query(f.query()) == f
+
+
+def test_the_kind_filter_gives_dated_ongoing_or_periodic_tasks() -> None:
+    # Issue 12: the table could not show the ongoing ("Thường xuyên") or periodic tasks alone.
+    store = demo_registry().get(WS)
+    assert store is not None
+    ongoing, periodic = add_ongoing_and_periodic(store)
+    every = views.task_table(store, NOW, Filters())
+    assert every.kinds == {"dated": 71, "ongoing": 1, "periodic": 1}
+    only = {kind: views.task_table(store, NOW, Filters(kind=kind)) for kind in views.KINDS}
+    assert [r.task.number for r in only["ongoing"].rows] == [ongoing.number]
+    assert [r.cls for r in only["ongoing"].rows] == ["continuous"]
+    assert [r.task.number for r in only["periodic"].rows] == [periodic.number]
+    assert only["dated"].matched == 71
+    assert ongoing.number not in [r.task.number for r in only["dated"].rows]
+    assert only["dated"].kinds == every.kinds  # each choice keeps its count beside it
+    hue = views.task_table(store, NOW, Filters(kind="periodic", agency="ha-tinh"))
+    assert [r.task.number for r in hue.rows] == [periodic.number]
+    assert hue.kinds["ongoing"] == 0 and hue.filters.narrowed
+
+
+@pytest.mark.parametrize("query, expected", [
+    ({"kind": "periodic"}, Filters(kind="periodic")),
+    ({"kind": "ongoing", "agency": "vpcp"}, Filters(kind="ongoing", agency="vpcp")),
+    ({"kind": "weekly"}, Filters()),
+])
+def test_the_kind_comes_from_the_query_and_goes_back_into_it(query: dict[str, str],
+                                                             expected: Filters) -> None:
+    assert Filters.from_query(query) == expected
+    assert Filters.from_query(expected.query()) == expected
+    assert expected.query(page=2).get("kind", "") == query["kind"] * (query["kind"] != "weekly")
 
 
 # -- one task -------------------------------------------------------------------------------

@@ -38,6 +38,8 @@ from store.workspace import WorkspaceStore
 CLASSES = tuple(c.value for c in Timeliness if c is not Timeliness.CONTINUOUS)
 CONTINUOUS = Timeliness.CONTINUOUS.value
 CANCELLED = "cancelled"  # a task's class on the dashboard when it has none
+# What a task's deadline is: a date, none ("Thường xuyên"), or a rule of occurrences.
+KINDS = ("dated", "ongoing", "periodic")
 SORTS = ("number", "title", "plan", "agency", "responsible", "deadline", "class", "progress")
 SEARCH_MAX = 100  # characters of a search kept; nobody types more into a phone
 PAGE_SIZE = 100  # table rows a page: a phone scrolls through 100 rows, not 1,000
@@ -190,6 +192,7 @@ class Filters:
     desc: bool = False
     meeting: int | None = None
     page: int = 1
+    kind: str = ""  # one of KINDS, or "" for every kind
 
     @classmethod
     def from_query(cls, query: Mapping[str, str]) -> Filters:
@@ -197,6 +200,7 @@ class Filters:
         who = query.get("who", "")
         sort = query.get("sort", "number")
         wanted = query.get("cls", "")
+        kind = query.get("kind", "")
         return cls(
             plan=query.get("plan", "")[:300],
             agency=query.get("agency", "")[:64],
@@ -207,6 +211,7 @@ class Filters:
             desc=query.get("dir", "") == "desc",
             meeting=_number(query.get("meeting", "")),
             page=_number(query.get("page", "")) or 1,
+            kind=kind if kind in KINDS else "",
         )
 
     def query(self, **changes: object) -> dict[str, str]:
@@ -217,7 +222,7 @@ class Filters:
             "sort": "" if self.sort == "number" else self.sort,
             "dir": "desc" if self.desc else "",
             "meeting": "" if self.meeting is None else self.meeting,
-            "page": "" if self.page == 1 else self.page,
+            "page": "" if self.page == 1 else self.page, "kind": self.kind,
         }
         values.update(changes)
         return {k: str(v) for k, v in values.items() if v not in ("", None)}
@@ -226,7 +231,14 @@ class Filters:
     def narrowed(self) -> bool:
         """Whether any filter or search is on."""
         return bool(self.plan or self.agency or self.cls or self.who is not None or self.q
-                    or self.meeting is not None)
+                    or self.meeting is not None or self.kind)
+
+
+def kind_of(task: Task) -> str:
+    """Which of KINDS a task is: periodic, ongoing (no deadline) or with a deadline."""
+    if task.recurrence is not None:
+        return "periodic"
+    return "ongoing" if task.deadline is None else "dated"
 
 
 def _number(text: str) -> int | None:
@@ -259,6 +271,7 @@ class Table:
     agencies: list[Agency]
     people: list[Member]
     counts: dict[str, int] = field(default_factory=dict)  # rows per class
+    kinds: dict[str, int] = field(default_factory=dict)  # rows per kind, before that filter
 
 
 def _names(store: WorkspaceStore) -> dict[int, str]:
@@ -324,6 +337,11 @@ def task_table(store: WorkspaceStore, now: dt.datetime, filters: Filters) -> Tab
     if filters.q:
         # The words /find looks for, found the way /find finds them.
         chosen = reports.search(chosen, agencies, filters.q)
+    kinds = dict.fromkeys(KINDS, 0)
+    for task in chosen:
+        kinds[kind_of(task)] += 1
+    if filters.kind:
+        chosen = [t for t in chosen if kind_of(t) == filters.kind]
     standings = reports.standings(chosen, now, tz, rule)
     counts = dict.fromkeys((*CLASSES, CONTINUOUS, CANCELLED), 0)
     for standing in standings:
@@ -338,7 +356,8 @@ def task_table(store: WorkspaceStore, now: dt.datetime, filters: Filters) -> Tab
     people = [m for m in store.members() if m.user_id in responsible]
     return Table(rows=[_row(s, labels, names) for s in shown], total=len(tasks),
                  filters=filters, matched=len(standings), page=page, pages=pages,
-                 plans=reports.plans(tasks), agencies=agencies, people=people, counts=counts)
+                 plans=reports.plans(tasks), agencies=agencies, people=people, counts=counts,
+                 kinds=kinds)
 
 
 # -- one task -------------------------------------------------------------------------------
