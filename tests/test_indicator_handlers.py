@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import io
 import re
+from pathlib import Path
 
 import pytest
 from PIL import Image
 
 from bot.model import Agency, AgencyKind
 from bot.names import slug
+from bot.render import plain_text
 from tests.conftest import Harness, buttons_of, texts
 from tests.factories import CHAIR, NOW, OTHER_OWNER, OWNER, SECRETARY, STRANGER
 from tests.fakes import Call, UploadedFile
@@ -302,3 +304,22 @@ async def test_the_agency_card_ends_with_its_indicators(provinces: Harness) -> N
                          "hạng 8/10")
     [ha_tinh] = texts(await h.send("/donvi Hà Tĩnh", user=CHAIR))
     assert ha_tinh.endswith("⏳ Số hóa hồ sơ (9 tháng 2024): chưa báo cáo")
+
+
+def _readme_blocks() -> list[str]:
+    text = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    return re.findall(r"^```[a-z]*\n(.*?)^```$", text, flags=re.S | re.M)
+
+
+async def test_the_readmes_indicator_example_is_what_the_bot_answers(provinces: Harness) -> None:
+    # Issue 10's "README: the commands, with an example from the seeds": the lines it shows
+    # typed, and the ranking it shows answered, word for word.
+    blocks = _readme_blocks()
+    typed = next(b for b in blocks if b.startswith("/themchiso "))
+    answer = next(b for b in blocks if b.startswith("📊 Số hóa hồ sơ"))
+    define, *paste = typed.strip().splitlines()
+    h = provinces
+    await h.send(define)
+    await h.send("\n".join(paste))
+    [reply] = texts(await h.send("/chiso số hóa"))
+    assert plain_text(reply).strip() == answer.strip()
