@@ -499,6 +499,10 @@ SAMPLES: dict[str, list[Case]] = {
     "status_pick": [{"kind": "plan", "given": "KH", "count": 12, "shown": 8},
                     {"kind": "agency", "given": "Hà", "count": 2, "shown": 8}],
     "status_plan": [lambda lang: _status(lang, OPEN, plan="Kế hoạch CCTTHC 2024", tally=TALLY,
+                                         cancelled=[], total_line=_tallied(lang, TALLY)),
+                    # A plan with ongoing tasks ("Thường xuyên") counts them apart, by name.
+                    lambda lang: _status(lang, OPEN, plan="Kế hoạch 45/KH-TCT",
+                                         tally=dataclasses.replace(TALLY, continuous=2),
                                          cancelled=[], total_line=_tallied(lang, TALLY))],
     "status_plan_unknown": [{"given": "KH X", "plans": ["Kế hoạch CCTTHC 2024", "APR 2024"]},
                             {"given": "KH X", "plans": []}],
