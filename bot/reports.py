@@ -30,6 +30,7 @@ from bot.names import fold
 from bot.timeliness import ADJUSTED, classify, judged_deadline, passes_at
 
 __all__ = [
+    "PREFIX_MIN",
     "Ledger",
     "Page",
     "Standing",
@@ -51,6 +52,7 @@ __all__ = [
     "tally_by_plan",
     "tasks_of_agency",
     "tasks_of_member",
+    "words_of",
 ]
 
 T = TypeVar("T")
@@ -327,6 +329,7 @@ _SLOT = {
 }
 _CLASS = tuple(_SLOT)  # slot -> report class
 _OVERDUE, _CANCELLED = _SLOT[Timeliness.OVERDUE], _SLOT[None]
+_IN_PROGRESS = _SLOT[Timeliness.IN_PROGRESS]
 _NUMBER_BITS = 32  # task numbers stay far below 2**32
 
 
@@ -493,6 +496,18 @@ class Ledger:
         mask = (1 << _NUMBER_BITS) - 1
         return [self._late[key & mask] for key in self._late_keys]
 
+    def due_within(self, days: int) -> list[Standing]:
+        """As :func:`due_within`, at any moment the figures hold for."""
+        today, rule = self._today, self.rule
+        in_progress = compress(self._tasks, map(_IN_PROGRESS.__eq__, self._slots))
+        soon = [
+            _standing_on(task, Timeliness.IN_PROGRESS, today, rule)
+            for task in in_progress
+            if task.deadline is not None and (task.deadline - today).days <= days
+        ]
+        soon.sort(key=_deadline_key)
+        return soon
+
     def cancelled(self) -> list[Task]:
         """As :func:`cancelled`, by number."""
         return [self._cancelled[n] for n in sorted(self._cancelled)]
@@ -504,10 +519,11 @@ class Ledger:
 _WORD = re.compile(r"[a-z0-9]+")
 # Vietnamese words are syllables ("so" in "soat", "hoa" in "hoach"): short query words must be
 # whole words or "so hoa" would find "rà soát ... kế hoạch". Longer ones may be a word's start.
-_PREFIX_MIN = 4
+PREFIX_MIN = 4
 
 
-def _words(text: str) -> list[str]:
+def words_of(text: str) -> list[str]:
+    """The words search compares: folded, letters and digits."""
     return _WORD.findall(fold(text))
 
 
@@ -516,32 +532,13 @@ def search(tasks: Iterable[Task], agencies: Iterable[Agency], words: str) -> lis
 
     Case and diacritics are ignored ("nghe an" finds "Nghệ An"); a word matches a whole
     word, or the start of one when it has four letters or more. Cancelled tasks are included.
-    No words: no tasks.
+    No words: no tasks. (A status view keeps a :class:`bot.search.SearchIndex` instead.)
     """
-    wanted = _words(words)
-    if not wanted:
-        return []
-    names = {
-        a.code: " ".join(n for n in (a.code, a.name, a.short_name, *a.aliases) if n)
-        for a in agencies
-    }
-    found = []
-    for task in tasks:
-        fields = (
-            task.title,
-            task.output,
-            task.source,
-            task.plan,
-            names.get(task.lead, task.lead),
-            *(names.get(c, c) for c in task.coordinators),
-        )
-        have = set(_words(" ".join(f for f in fields if f)))
-        if all(
-            w in have or (len(w) >= _PREFIX_MIN and any(h.startswith(w) for h in have))
-            for w in wanted
-        ):
-            found.append(task)
-    return found
+    from bot.search import SearchIndex  # it builds on this module
+
+    index = SearchIndex()
+    index.sync(list(tasks))
+    return index.search(agencies, words)
 
 
 def plans(tasks: Iterable[Task]) -> list[str]:

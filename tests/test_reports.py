@@ -428,6 +428,8 @@ def _same_as_recounting(ledger: reports.Ledger, tasks: list[Task], now: dt.datet
     assert ledger.overdue() == reports.overdue(tasks, now, TZ)
     assert ledger.cancelled() == reports.cancelled(tasks)
     assert ledger.standings() == reports.standings(tasks, now, TZ)
+    for days in (0, 1, 7, 30):
+        assert ledger.due_within(days) == reports.due_within(tasks, now, TZ, days)
 
 
 @pytest.mark.parametrize("seed", range(8))

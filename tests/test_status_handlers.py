@@ -475,7 +475,7 @@ async def test_a_search_button_from_before_a_restart_asks_to_search_again(seeded
     add(seeded, [make_task(f"Số hóa {n}") for n in range(20)])
     calls = await seeded.send("/find số hóa")
     [next_page] = nav(calls)
-    seeded.app.bot_data.pop("status.searches")
+    seeded.app.bot_data.pop("status.board")
     assert "đã cũ" in sent(await seeded.press(next_page))
 
 

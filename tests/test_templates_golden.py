@@ -142,7 +142,7 @@ def _macros(lang: str) -> Any:
 
 
 def _status(lang: str, rows: list[reports.Standing], **values: Any) -> Values:
-    """What handlers/status.py gives a status message: macros, "as of", a page of lines."""
+    """What bot/status.py gives a status message: macros, "as of", a page of lines."""
     m = _macros(lang)
     page = reports.paginate(rows, 1, 2)  # two lines a page: the page line shows too
     return {
