@@ -522,9 +522,10 @@ _WORD = re.compile(r"[a-z0-9]+")
 PREFIX_MIN = 4
 
 
-def words_of(text: str) -> list[str]:
-    """The words search compares: folded, letters and digits."""
-    return _WORD.findall(fold(text))
+def words_of(text: str, *, cached: bool = True) -> list[str]:
+    """The words search compares: folded, letters and digits (`cached`: through fold's cache,
+    for text that comes back)."""
+    return _WORD.findall(fold(text) if cached else fold.__wrapped__(text))
 
 
 def search(tasks: Iterable[Task], agencies: Iterable[Agency], words: str) -> list[Task]:
