@@ -26,6 +26,9 @@ COPY store store
 COPY templates templates
 # The sample plan `python bot.py console --demo` imports with `:file mau`.
 COPY samples samples
+# Compiled once here: PYTHONDONTWRITEBYTECODE keeps the running bot from writing bytecode, so
+# without this every start compiled all of the bot's own code again (a third of a second).
+RUN python -m compileall -q bot handlers store
 
 RUN useradd --system --uid 10001 --home-dir /nonexistent --shell /usr/sbin/nologin dondoc \
     && install -d -o dondoc -g dondoc -m 0750 /data

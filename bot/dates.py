@@ -9,10 +9,10 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import holidays
-from dateparser.date import DateDataParser
+if TYPE_CHECKING:
+    from dateparser.date import DateDataParser
 
 __all__ = [
     "DayOff",
@@ -141,6 +141,10 @@ def _time_from(m: re.Match[str]) -> dt.time | None:
 @lru_cache(maxsize=64)
 def _days_off(year: int) -> frozenset[dt.date]:
     # The holidays package knows the lunar ones (Tết, Hùng Kings) and announced substitutes.
+    # Imported when first needed, as dateparser below: together they were a fifth of the
+    # bot's start-up, which needs neither.
+    import holidays
+
     return frozenset(holidays.country_holidays(COUNTRY, years=year).keys())
 
 
@@ -186,6 +190,8 @@ def day_off(day: dt.date, lang: str = "vi") -> DayOff | None:
     """
     if is_working_day(day):
         return None
+    import holidays
+
     names = holidays.country_holidays(
         COUNTRY, years=day.year, language=_HOLIDAY_LANGUAGES.get(lang, "vi")
     )
@@ -684,6 +690,8 @@ def _plausible(folded: str) -> bool:
 def _parser(languages: tuple[str, ...], today: dt.date) -> DateDataParser:
     # RELATIVE_BASE is fixed per parser, so one parser per (language order, day) is kept;
     # the costly part, loading the locales, happens once per process inside dateparser.
+    from dateparser.date import DateDataParser
+
     return DateDataParser(
         languages=list(languages),
         settings={

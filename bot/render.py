@@ -10,8 +10,6 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime
-from babel.numbers import format_decimal
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context
 from jinja2.runtime import Context
 
@@ -24,6 +22,7 @@ TELEGRAM_LIMIT = 4096
 _DATE_FORMAT = {"vi": "dd/MM/yyyy", "en": "d MMM yyyy"}
 _DATETIME_FORMAT = {"vi": "HH:mm dd/MM/yyyy", "en": "d MMM yyyy HH:mm"}
 _SHORT_DATE_FORMAT = {"vi": "dd/MM", "en": "d MMM"}
+# Babel is imported by the first date or number shown, not at start-up, which shows none.
 
 
 def normalize_lang(lang: str | None) -> str:
@@ -34,12 +33,16 @@ def normalize_lang(lang: str | None) -> str:
 @lru_cache(maxsize=4096)
 def format_day(day: dt.date, lang: str) -> str:
     """A date the way the language writes it: 31/07/2024 in vi, 31 Jul 2024 in en."""
+    from babel.dates import format_date
+
     return format_date(day, _DATE_FORMAT[lang], locale=lang)
 
 
 @lru_cache(maxsize=8192)  # Babel takes ~7 µs a number; status messages show dozens
 def format_number(value: float, lang: str, digits: int = 2) -> str:
     """A number with the language's separators: 1.234,5 in vi, 1,234.5 in en."""
+    from babel.numbers import format_decimal
+
     pattern = "#,##0." + "#" * digits if digits else "#,##0"
     return format_decimal(value, pattern, locale=lang)
 
@@ -47,6 +50,8 @@ def format_number(value: float, lang: str, digits: int = 2) -> str:
 @lru_cache(maxsize=8192)
 def format_fixed(value: float, lang: str, digits: int = 2) -> str:
     """A number with exactly `digits` decimals, as reports quote figures: 84,70 in vi."""
+    from babel.numbers import format_decimal
+
     return format_decimal(value, "#,##0." + "0" * digits if digits else "#,##0", locale=lang)
 
 
@@ -70,6 +75,8 @@ def format_percent(value: float, lang: str, digits: int = 2) -> str:
 def _date_filter(ctx: Context, value: dt.date | dt.datetime | None, style: str = "") -> str:
     if value is None:
         return ""
+    from babel.dates import format_date, format_datetime
+
     lang = ctx["lang"]
     if isinstance(value, dt.datetime):
         if style == "date":
