@@ -16,7 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from telegram import Update
-from telegram.ext import Application, ContextTypes
+from telegram.ext import Application, ContextTypes, Job, JobQueue
 
 from bot import reminders as plan
 from bot.indicators import MissingReport, missing_reports
@@ -77,7 +77,8 @@ def _schedule_at(app: App, chat_id: int, wake: dt.datetime | None, now: dt.datet
     if queue is None:
         log.warning("no job queue: reminders of %s are not scheduled", chat_id)
         return
-    for job in queue.get_jobs_by_name(_job_name(chat_id)):
+    job = _scheduled(queue, chat_id)
+    if job is not None:
         pending = job.data.get("at") if isinstance(job.data, dict) else None
         wake = kept_wakeup(wake, pending, now, keep_due=keep_due)
         job.schedule_removal()
@@ -89,8 +90,16 @@ def _schedule_at(app: App, chat_id: int, wake: dt.datetime | None, now: dt.datet
     delay = max((wake - now).total_seconds(), 0.0)
     queue.run_once(
         _on_job, delay, data={"chat": chat_id, "at": wake}, name=_job_name(chat_id),
-        job_kwargs={"misfire_grace_time": None, "coalesce": True},
+        job_kwargs={"misfire_grace_time": None, "coalesce": True, "id": _job_name(chat_id)},
     )
+
+
+def _scheduled(queue: JobQueue[Any], chat_id: int) -> Job[Any] | None:
+    """The workspace's wake-up still to run, found by its id: `get_jobs_by_name` looks at
+    every job, which made start-up quadratic in the number of workspaces and cost every write
+    a look at all of them."""
+    found = queue.scheduler.get_job(_job_name(chat_id))
+    return None if found is None else Job.from_aps_job(found)
 
 
 def reschedule(app: App, chat_id: int, *, keep_due: bool = True,
