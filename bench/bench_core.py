@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import compileall
 import cProfile
 import itertools
+import json
 import os
 import resource
 import statistics
@@ -29,13 +31,14 @@ from typing import Any
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bench.generate import NOW, PROVINCES, SECRETARY, write_workspaces
+from bench.generate import NOW, PROVINCES, SECRETARY
 from bot.clock import FixedClock
 from bot.model import Task
 from bot.settings import Settings
 from handlers.application import build_application
 from handlers.services import services
 from store.storage import atomic_write
+from tests.fake_server import FakeTelegramServer
 from tests.fakes import Call, Limits, LocalBotAPI, LocalRequest, callback_update, message_update
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -230,29 +233,57 @@ async def run(data_dir: Path, chat_ids: list[int], rounds: int,
     return list(measures.values())
 
 
-def startup_seconds(data_dir: Path) -> float:
-    """Wall time of a fresh process that imports, opens every file and initialises the bot."""
-    code = (
-        "import asyncio,time;t=time.perf_counter();"
-        f"from bench.bench_core import _startup;asyncio.run(_startup({str(data_dir)!r}));"
-        "print(time.perf_counter()-t)"
-    )
-    start = time.perf_counter()
+@dataclass(frozen=True)
+class Startup:
+    """A fresh `python bot.py` on the data: when it polled first, and answered first."""
+
+    ready: float  # seconds from the process's start to its first getUpdates
+    answer: float  # to its answer to a /trangthai waiting for it there
+
+
+def startup_seconds(data_dir: Path, chat_id: int) -> Startup:
+    """Start `python bot.py` against the fake Bot API over HTTP, with a /trangthai waiting."""
+    api = LocalBotAPI("123456:BENCH", limits=Limits.unlimited())
+    api.add_chat(chat_id, "supergroup", f"Tổ {chat_id}")
+    api.push_update(message_update(api, chat_id=chat_id, user_id=SECRETARY, text="/trangthai",
+                                   first_name="Thư ký"))
+    polls: list[float] = []
+    begin_poll = api.begin_poll
+
+    def first_poll() -> int:
+        polls.append(time.perf_counter())
+        return begin_poll()
+
+    api.begin_poll = first_poll  # type: ignore[method-assign]
+    # Bytecode as the Docker image has it (compiled at build): here PYTHONDONTWRITEBYTECODE
+    # may have left the newest modules uncompiled, which every start would compile again.
+    for folder in ("bot", "handlers", "store"):
+        compileall.compile_dir(ROOT / folder, quiet=1)
+    with FakeTelegramServer(api) as server:
+        env = {**os.environ, "TELEGRAM_BOT_TOKEN": api.token, "TELEGRAM_API_URL": server.api_url,
+               "DONDOC_DATA_DIR": str(data_dir), "DONDOC_FAKE_NOW": NOW.isoformat()}
+        start = time.perf_counter()
+        bot = subprocess.Popen([sys.executable, "bot.py"], cwd=ROOT, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            # Reminders may come first: the answer is the message that starts as /status's.
+            server.wait_for(lambda: any(t.startswith("📊") for t in api.texts(chat_id)),
+                            timeout=120)
+            answered = time.perf_counter()
+        finally:
+            bot.terminate()
+            bot.wait()
+    return Startup(polls[0] - start, answered - start)
+
+
+def _generate(data_dir: Path, workspaces: int, tasks: int) -> list[int]:
+    """The data, written by another process, so that its memory is not counted here."""
+    code = ("import json,sys;from pathlib import Path;from bench.generate import write_workspaces;"
+            f"print(json.dumps(write_workspaces(Path({str(data_dir)!r}), {workspaces}, {tasks})))")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
                          check=True)
-    total = time.perf_counter() - start
-    print(f"  start-up: in-process part {float(out.stdout.strip()):.3f} s")
-    return total
-
-
-async def _startup(data_dir: str) -> None:
-    api = LocalBotAPI("123456:BENCH", limits=Limits.unlimited())
-    app = build_application(Settings(token="123456:BENCH", data_dir=Path(data_dir)),
-                            request=LocalRequest(api), rate_limiter=False)
-    await app.initialize()
-    if app.post_init:
-        await app.post_init(app)
-    await app.shutdown()
+    chat_ids: list[int] = json.loads(out.stdout)
+    return chat_ids
 
 
 # -- the table ------------------------------------------------------------------------------
@@ -310,15 +341,16 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = Path(tmp)
         start = time.perf_counter()
-        chat_ids = write_workspaces(data_dir, args.workspaces, args.tasks)
+        chat_ids = _generate(data_dir, args.workspaces, args.tasks)
         print(f"generated {args.workspaces} x {args.tasks} tasks in "
               f"{time.perf_counter() - start:.1f} s; load average {os.getloadavg()[0]:.2f}")
-        startup = startup_seconds(data_dir)
+        startup = startup_seconds(data_dir, chat_ids[0])
         measures = asyncio.run(run(data_dir, chat_ids, args.rounds, args.profile))
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
     rows = [row for measure in measures for row in timing_rows(measure)]
-    rows.append(Row("start-up", f"{startup:.2f} s", "-", None, f"<= {STARTUP_GOAL} s",
-                    startup <= STARTUP_GOAL))
+    rows.append(Row("start-up: first getUpdates", f"{startup.ready:.2f} s", "-", None,
+                    f"<= {STARTUP_GOAL} s", startup.ready <= STARTUP_GOAL))
+    rows.append(Row("start-up: first answer", f"{startup.answer:.2f} s", "-", None, "-", True))
     rows.append(Row("peak memory", f"{peak:.0f} MB", "-", None, f"<= {MEMORY_GOAL} MB",
                     peak <= MEMORY_GOAL))
     print(f"{args.workspaces} workspaces x {args.tasks} tasks, {args.rounds} rounds; "
