@@ -633,9 +633,15 @@ def test_http_accepts_json_and_form_bodies(server: FakeTelegramServer) -> None:
     }
 
 
-def test_forget_messages_drops_histories_and_calls() -> None:
+def test_forget_messages_drops_histories_calls_and_files() -> None:
     api = LocalBotAPI()
     api.add_chat(5, "private", first_name="An")
     api.call("sendMessage", {"chat_id": 5, "text": "xin chào"})
+    sent = api.call("sendDocument", {"chat_id": 5,
+                                      "document": UploadedFile("a.txt", "text/plain", b"x")})
+    file_id = sent["document"]["file_id"]
+    assert api.call("getFile", {"file_id": file_id})["file_size"] == 1
     api.forget_messages()
     assert api.calls == [] and api.messages(5) == []
+    with pytest.raises(BotAPIError, match="invalid file_id"):
+        api.call("getFile", {"file_id": file_id})

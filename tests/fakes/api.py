@@ -521,12 +521,16 @@ class LocalBotAPI(BotMethods):
             self.calls.clear()
 
     def forget_messages(self) -> None:
-        """Drop the stored chat histories (and the call log): long benchmarks keep no state.
+        """Drop the stored chat histories, the call log and the files sent: long benchmarks
+        keep no state (a summary's chart, .docx and PDF would otherwise pile up here).
 
-        Buttons on forgotten messages can no longer be pressed, and replies to them fail.
+        Buttons on forgotten messages can no longer be pressed, replies to them fail, and
+        forgotten files can no longer be fetched.
         """
         with self._lock:
             self.calls.clear()
+            self._files.clear()
+            self._paths.clear()
             for chat in self._chats.values():
                 chat.messages.clear()
                 chat.markups.clear()
