@@ -7,7 +7,7 @@ takes such a file in the private chat (as a caption, or in reply to the file), c
 what, and restores only on a button: the current file is kept beside the restored one.
 
 Buttons: `bak:<token>:ok` restore, `bak:<token>:x` cancel; the file waits in chat_data (a
-restart forgets it, and the button says so).
+restart forgets it, and the button says so), the last few offers of a chat only.
 """
 
 from __future__ import annotations
@@ -54,6 +54,9 @@ PREFIX = "bak"
 KEY = "restores"  # chat_data[KEY][token]: a Pending restore
 COMMANDS = ("restore", "khoiphuc")
 MAX_BYTES = 20 * 1024 * 1024  # what the Bot API lets a bot download
+# Offers waiting per chat: each holds a whole data file, and an offer nobody answers would
+# otherwise stay for the life of the process. An older offer's buttons then say it expired.
+OFFERS_KEPT = 3
 
 
 @dataclass(slots=True)
@@ -123,7 +126,10 @@ async def restore(update: Update, context: Ctx) -> None:
     if not await require(update, context, target, Action.MANAGE):
         return
     pending = Pending(secrets.token_hex(3), chat_id, workspace_file, checked.made_at)
-    context.chat_data.setdefault(KEY, {})[pending.token] = pending  # type: ignore[union-attr]
+    offers: dict[str, Pending] = context.chat_data.setdefault(KEY, {})  # type: ignore[union-attr]
+    offers[pending.token] = pending
+    while len(offers) > OFFERS_KEPT:
+        offers.pop(next(iter(offers)))
     label = pairs(render(target, "backup_buttons"))
     markup = buttons([[(label["restore"], f"{PREFIX}:{pending.token}:ok"),
                        (label["cancel"], f"{PREFIX}:{pending.token}:x")]])

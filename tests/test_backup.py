@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from bot.model import Workspace
+from handlers.backup import OFFERS_KEPT
 from store.backup import (
     BackupError,
     backup_data_dir,
@@ -268,3 +269,20 @@ async def test_restore_refuses_another_groups_backup(seeded: Harness, tmp_path: 
     await seeded.send("/start", chat=SECRETARY, user=SECRETARY)
     calls = await _upload_private(seeded, data)
     assert "không thuộc về" in texts(calls)[-1]
+
+
+async def test_only_the_last_restore_offers_of_a_chat_are_kept(seeded: Harness) -> None:
+    # Each offer holds a whole data file: offers nobody answers must not pile up.
+    await seeded.send("/start", chat=SECRETARY, user=SECRETARY)
+    data, _ = _sent_file(await seeded.send("/saoluu"), SECRETARY)
+    offers = []
+    for _ in range(OFFERS_KEPT + 2):
+        offers.append(next(d for _, d in _buttons(await _upload_private(seeded, data))
+                           if d.endswith(":ok")))
+    kept = seeded.app.chat_data[SECRETARY]["restores"]
+    assert len(kept) == OFFERS_KEPT
+    calls = await seeded.press(offers[0], chat=SECRETARY)
+    answer = next(c for c in calls if c.method == "answerCallbackQuery")
+    assert "đã hết hạn" in answer.params["text"]
+    calls = await seeded.press(offers[-1], chat=SECRETARY)
+    assert "Đã khôi phục dữ liệu" in texts(calls, "editMessageText")[-1]
