@@ -28,6 +28,22 @@ from bot.periods import Frequency, ReportPeriod, Unit
 if TYPE_CHECKING:
     from store.workspace import WorkspaceStore
 
+
+@dataclass(frozen=True, slots=True)
+class PlanFigures:
+    """A plan's tally as the reports quote it: cancelled tasks are not counted."""
+
+    name: str
+    total: int
+    done: int
+    overdue: int
+
+    @property
+    def in_progress(self) -> int:
+        """Tasks being implemented, the overdue ones included."""
+        return self.total - self.done
+
+
 DEMO_CHAT_ID = -1002024000001
 DEMO_TITLE = "Tổ công tác cải cách TTHC (demo)"
 DEMO_TZ = "Asia/Ho_Chi_Minh"
@@ -43,21 +59,6 @@ STRANGER_NAME = "Đỗ Văn Nam"
 PLAN_CCTTHC = "Kế hoạch CCTTHC 6 tháng đầu năm 2024"
 PLAN_TO_CONG_TAC = "Kế hoạch Tổ công tác 2024"
 PLAN_HOI_DONG = "Kế hoạch Hội đồng tư vấn 2024"
-
-
-@dataclass(frozen=True, slots=True)
-class PlanFigures:
-    """A plan's tally as the reports quote it: cancelled tasks are not counted."""
-
-    name: str
-    total: int
-    done: int
-    overdue: int
-
-    @property
-    def in_progress(self) -> int:
-        """Tasks being implemented, the overdue ones included."""
-        return self.total - self.done
 
 
 # "14/28 tasks completed, 14 being implemented (7 overdue)"; "17 tasks, 13 basically

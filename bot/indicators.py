@@ -46,7 +46,8 @@ class Direction(StrEnum):
 
 
 class Reporters(StrEnum):
-    """Which agencies report an indicator."""
+    """Which agencies report an indicator (`Indicator.reported_by`): every one, the provinces,
+    the ministries and sectors, or the ones it names (`Indicator.agencies`)."""
 
     ALL = "all"
     PROVINCES = "provinces"

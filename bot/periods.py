@@ -40,7 +40,8 @@ __all__ = [
 
 
 class Unit(StrEnum):
-    """What an indicator's figures count."""
+    """What an indicator's figures count. A percent's requirement is at most 100 (its chart
+    ends there); a count may be typed with dots between thousands ("1.234")."""
 
     PERCENT = "percent"
     COUNT = "count"

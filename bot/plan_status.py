@@ -34,15 +34,20 @@ _CANCELLED = re.compile(
     r"(?<!phat )\b(?:da huy|huy bo|bi huy|huy|dung thuc hien|khong thuc hien|gop vao|"
     r"cancell?ed|cancel|dropped|merged)\b"
 )
-_NOT_DONE = re.compile(r"\b(?:chua|dang|not|in progress|incomplete|khong)\b")
-_DONE = re.compile(r"\b(?:hoan thanh|xong|done|completed?|finished)\b")
-_IN_PROGRESS = re.compile(
-    r"\b(?:dang thuc hien|dang trien khai|dang|in progress|ongoing|qua han|tre han|overdue|"
-    r"late)\b"
-)
-_OPEN = re.compile(r"\b(?:chua thuc hien|chua trien khai|not started|open|chua)\b")
-_LATE = re.compile(r"\b(?:tre han|qua han|cham|late|overdue)\b")
-_ON_TIME = re.compile(r"\b(?:dung han|som|truoc han|on time|early)\b")
+
+
+def _words(*phrases: str) -> re.Pattern[str]:
+    """Any of `phrases` (folded: no case, no diacritics; regular expressions) as whole words."""
+    return re.compile(r"\b(?:" + "|".join(phrases) + r")\b")
+
+
+_NOT_DONE = _words("chua", "dang", "not", "in progress", "incomplete", "khong")
+_DONE = _words("hoan thanh", "xong", "done", "completed?", "finished")
+_IN_PROGRESS = _words("dang thuc hien", "dang trien khai", "dang", "in progress", "ongoing",
+                      "qua han", "tre han", "overdue", "late")
+_OPEN = _words("chua thuc hien", "chua trien khai", "not started", "open", "chua")
+_LATE = _words("tre han", "qua han", "cham", "late", "overdue")
+_ON_TIME = _words("dung han", "som", "truoc han", "on time", "early")
 _PERCENT = re.compile(r"(?<![\d.,])(\d{1,3})(?:[.,]\d+)?\s*%")
 _DAY_IN_TEXT = re.compile(r"\d{1,2}\s*[/.-]\s*\d{1,2}(?:\s*[/.-]\s*\d{2,4})?")
 

@@ -157,12 +157,8 @@ class Renderer:
 
     def __init__(self, templates_dir: Path = TEMPLATES_DIR) -> None:
         self.env = Environment(
-            loader=FileSystemLoader(str(templates_dir)),
-            autoescape=True,
-            trim_blocks=True,
-            lstrip_blocks=True,
-            keep_trailing_newline=False,
-            undefined=StrictUndefined,
+            loader=FileSystemLoader(str(templates_dir)), undefined=StrictUndefined,
+            autoescape=True, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=False,
             auto_reload=False,
         )
         self.env.filters.update(

@@ -423,12 +423,7 @@ def summarize(
     overdue = reports.overdue(counted, end_at, tz, rule)
     agency_names = {a.code: a.label for a in agencies}
     return Summary(
-        made_at=now,
-        tz=tz,
-        period=period,
-        as_of=end_at,
-        totals=totals,
-        previous=previous,
+        made_at=now, tz=tz, period=period, as_of=end_at, totals=totals, previous=previous,
         by_plan=reports.tally_by_plan(counted, end_at, tz, rule),
         by_agency=_agency_rows(counted, overdue, end_at, tz, agency_names, rule),
         overdue=overdue,

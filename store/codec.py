@@ -7,21 +7,7 @@ import sys
 from functools import lru_cache
 from typing import Any, TypedDict
 
-from bot.model import (
-    Agency,
-    AgencyKind,
-    AuditEntry,
-    DeadlineRule,
-    HistoryEntry,
-    HistoryKind,
-    Meeting,
-    Member,
-    Role,
-    Task,
-    TaskStatus,
-    UserPrefs,
-    Workspace,
-)
+from bot import model
 from bot.recurrence import Recurrence
 
 Doc = dict[str, Any]
@@ -46,8 +32,8 @@ def _datetime(value: str | None) -> dt.datetime | None:
 
 # TaskStatus(value) runs Enum's Python-level __call__; a dict is several times quicker, and
 # 100,000 tasks are read at start-up.
-_STATUSES = {status.value: status for status in TaskStatus}
-_HISTORY_KINDS = {kind.value: kind for kind in HistoryKind}
+_STATUSES = {status.value: status for status in model.TaskStatus}
+_HISTORY_KINDS = {kind.value: kind for kind in model.HistoryKind}
 
 
 def _compact(doc: Doc) -> Doc:
@@ -55,7 +41,7 @@ def _compact(doc: Doc) -> Doc:
     return {k: v for k, v in doc.items() if v not in (None, "", (), [], 0) or k == "number"}
 
 
-def workspace_to_doc(ws: Workspace) -> Doc:
+def workspace_to_doc(ws: model.Workspace) -> Doc:
     doc: Doc = {
         "chat_id": ws.chat_id,
         "title": ws.title,
@@ -64,7 +50,7 @@ def workspace_to_doc(ws: Workspace) -> Doc:
         "next_task_number": ws.next_task_number,
         "created_at": ws.created_at.isoformat() if ws.created_at else None,
     }
-    if ws.deadline_rule is not DeadlineRule.ADJUSTED:
+    if ws.deadline_rule is not model.DeadlineRule.ADJUSTED:
         # Written only when set, so the files of groups on the default stay as they were.
         doc["deadline_rule"] = ws.deadline_rule.value
     if ws.former_chat_ids:
@@ -72,20 +58,20 @@ def workspace_to_doc(ws: Workspace) -> Doc:
     return doc
 
 
-def workspace_from_doc(doc: Doc) -> Workspace:
-    return Workspace(
+def workspace_from_doc(doc: Doc) -> model.Workspace:
+    return model.Workspace(
         chat_id=doc["chat_id"],
         title=doc.get("title", ""),
         lang=doc.get("lang", "vi"),
         tz=doc.get("tz", "Asia/Ho_Chi_Minh"),
         next_task_number=doc.get("next_task_number", 1),
         created_at=_datetime(doc.get("created_at")),
-        deadline_rule=DeadlineRule(doc.get("deadline_rule", DeadlineRule.ADJUSTED.value)),
+        deadline_rule=model.DeadlineRule(doc.get("deadline_rule", "adjusted")),
         former_chat_ids=tuple(doc.get("former_chat_ids", ())),
     )
 
 
-def agency_to_doc(agency: Agency) -> Doc:
+def agency_to_doc(agency: model.Agency) -> Doc:
     return _compact(
         {
             "code": agency.code,
@@ -110,12 +96,12 @@ def names_from_doc(doc: Doc) -> Names:
                  aliases=tuple(doc.get("aliases", ())))
 
 
-def agency_from_doc(doc: Doc) -> Agency:
-    return Agency(code=doc["code"], **names_from_doc(doc),
-                  kind=AgencyKind(doc.get("kind", "other")))
+def agency_from_doc(doc: Doc) -> model.Agency:
+    return model.Agency(code=doc["code"], **names_from_doc(doc),
+                  kind=model.AgencyKind(doc.get("kind", "other")))
 
 
-def member_to_doc(member: Member) -> Doc:
+def member_to_doc(member: model.Member) -> Doc:
     return _compact(
         {
             "user_id": member.user_id,
@@ -127,17 +113,17 @@ def member_to_doc(member: Member) -> Doc:
     )
 
 
-def member_from_doc(doc: Doc) -> Member:
-    return Member(
+def member_from_doc(doc: Doc) -> model.Member:
+    return model.Member(
         user_id=doc["user_id"],
         name=doc.get("name", ""),
-        role=Role(doc.get("role", "member")),
+        role=model.Role(doc.get("role", "member")),
         username=doc.get("username"),
         agency=doc.get("agency"),
     )
 
 
-def history_to_doc(entry: HistoryEntry) -> Doc:
+def history_to_doc(entry: model.HistoryEntry) -> Doc:
     return _compact(
         {
             "at": entry.at.isoformat(),
@@ -151,13 +137,13 @@ def history_to_doc(entry: HistoryEntry) -> Doc:
     )
 
 
-def history_from_doc(doc: Doc) -> HistoryEntry:
+def history_from_doc(doc: Doc) -> model.HistoryEntry:
     at = _datetime(doc["at"])
     assert at is not None
-    return HistoryEntry(
+    return model.HistoryEntry(
         at=at,
         user_id=doc.get("user_id") or 0,
-        kind=_HISTORY_KINDS.get(doc["kind"]) or HistoryKind(doc["kind"]),
+        kind=_HISTORY_KINDS.get(doc["kind"]) or model.HistoryKind(doc["kind"]),
         note=doc.get("note") or "",
         progress=doc.get("progress"),
         old_deadline=_date(doc.get("old_deadline")),
@@ -165,7 +151,7 @@ def history_from_doc(doc: Doc) -> HistoryEntry:
     )
 
 
-def task_to_doc(task: Task) -> Doc:
+def task_to_doc(task: model.Task) -> Doc:
     return _compact(
         {
             "number": task.number,
@@ -212,11 +198,11 @@ def _shared(doc: Doc, key: str) -> str:
     return value
 
 
-def task_from_doc(doc: Doc) -> Task:
+def task_from_doc(doc: Doc) -> model.Task:
     deadline = _date(doc.get("deadline"))  # none: an ongoing task
     created_at = _datetime(doc["created_at"])
     assert created_at is not None
-    return Task(
+    return model.Task(
         number=doc["number"],
         title=doc["title"],
         lead=_shared(doc, "lead"),
@@ -233,7 +219,7 @@ def task_from_doc(doc: Doc) -> Task:
         source=_shared(doc, "source"),
         meeting=doc.get("meeting"),
         progress=doc.get("progress") or 0,
-        status=_STATUSES.get(doc.get("status") or "open") or TaskStatus(doc["status"]),
+        status=_STATUSES.get(doc.get("status") or "open") or model.TaskStatus(doc["status"]),
         completed_at=_datetime(doc.get("completed_at")),
         history=[history_from_doc(h) for h in doc.get("history") or ()],
         ref=doc.get("ref") or "",
@@ -247,7 +233,7 @@ def _recurrence(text: str | None) -> Recurrence | None:
     return Recurrence.from_text(text) if text else None
 
 
-def audit_to_doc(entry: AuditEntry) -> Doc:
+def audit_to_doc(entry: model.AuditEntry) -> Doc:
     return _compact(
         {
             "at": entry.at.isoformat(),
@@ -260,10 +246,10 @@ def audit_to_doc(entry: AuditEntry) -> Doc:
     )
 
 
-def audit_from_doc(doc: Doc) -> AuditEntry:
+def audit_from_doc(doc: Doc) -> model.AuditEntry:
     at = _datetime(doc["at"])
     assert at is not None
-    return AuditEntry(
+    return model.AuditEntry(
         at=at,
         user_id=doc.get("user_id", 0),
         action=doc["action"],
@@ -273,7 +259,7 @@ def audit_from_doc(doc: Doc) -> AuditEntry:
     )
 
 
-def meeting_to_doc(meeting: Meeting) -> Doc:
+def meeting_to_doc(meeting: model.Meeting) -> Doc:
     return _compact(
         {
             "number": meeting.number,
@@ -286,10 +272,10 @@ def meeting_to_doc(meeting: Meeting) -> Doc:
     )
 
 
-def meeting_from_doc(doc: Doc) -> Meeting:
+def meeting_from_doc(doc: Doc) -> model.Meeting:
     day = _date(doc["day"])
     assert day is not None
-    return Meeting(
+    return model.Meeting(
         number=doc["number"],
         day=day,
         title=doc.get("title", ""),
@@ -299,7 +285,7 @@ def meeting_from_doc(doc: Doc) -> Meeting:
     )
 
 
-def prefs_to_doc(prefs: UserPrefs) -> Doc:
+def prefs_to_doc(prefs: model.UserPrefs) -> Doc:
     return _compact(
         {
             "user_id": prefs.user_id,
@@ -311,8 +297,8 @@ def prefs_to_doc(prefs: UserPrefs) -> Doc:
     )
 
 
-def prefs_from_doc(doc: Doc) -> UserPrefs:
-    return UserPrefs(
+def prefs_from_doc(doc: Doc) -> model.UserPrefs:
+    return model.UserPrefs(
         user_id=doc["user_id"],
         lang=doc.get("lang"),
         has_private_chat=doc.get("has_private_chat", False),
