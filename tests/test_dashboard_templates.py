@@ -8,7 +8,7 @@ import pytest
 
 from bot import demo
 from bot.render import TEMPLATES_DIR
-from handlers.dashboard import views
+from handlers.dashboard import agency_view, indicator_view, meeting_view, overview, task_view, views
 from tests.dashboard_kit import NOW, WS, Kit, make_kit
 from tests.goldens import check_golden
 
@@ -45,21 +45,21 @@ def test_views_match_their_golden_fragments(kit: Kit, lang: str) -> None:
     store = kit.store
     hung = store.member(demo.NGHE_AN_ID)
     pages: dict[str, dict[str, object]] = {
-        "overview": {"o": views.overview(store, NOW)},
+        "overview": {"o": overview.overview(store, NOW)},
         "tasks": {"table": views.task_table(store, NOW, views.Filters(agency="nghe-an",
                                                                    kind="dated")),
                   "may_export": True},
-        "task": {"page": views.task_page(store, NOW, 2, hung), "flash": "progress",
+        "task": {"page": task_view.task_page(store, NOW, 2, hung), "flash": "progress",
                  "error": None},
-        "meetings": {"meetings": views.meeting_views(store, NOW)},
+        "meetings": {"meetings": meeting_view.meeting_views(store, NOW)},
     }
     for name, values in pages.items():
         check_golden(f"dashboard_{name}_{lang}.html", _render(kit, name, lang, **values))
-    ranking = views.agency_ranking(store, NOW)[:3]
+    ranking = agency_view.agency_ranking(store, NOW)[:3]
     check_golden(f"dashboard_agencies_{lang}.html",
                   _render(kit, "agencies", lang, ranking=ranking,
-                          figures=views.agency_indicators(store)))
+                          figures=indicator_view.agency_indicators(store)))
     check_golden(f"dashboard_indicators_{lang}.html",
                   _render(kit, "indicators", lang,
-                          page=views.indicator_page(store, 2, "nghe-an")))
+                          page=indicator_view.indicator_page(store, 2, "nghe-an")))
     assert store.workspace.chat_id == WS

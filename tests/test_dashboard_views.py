@@ -11,7 +11,7 @@ from bot import demo, reports
 from bot.model import HistoryKind, Meeting, TaskStatus
 from bot.names import fold
 from bot.summary import Kind, Request, period_for, summarize
-from handlers.dashboard import views
+from handlers.dashboard import agency_view, indicator_view, meeting_view, overview, task_view, views
 from handlers.dashboard.views import Filters
 from store.registry import Registry
 from store.workspace import WorkspaceStore
@@ -43,7 +43,7 @@ def _demo_rows() -> list[tuple[str, str, str, str]]:
 
 
 def test_overview_counts_the_four_classes_as_the_reports_do(store: WorkspaceStore) -> None:
-    o = views.overview(store, NOW)
+    o = overview.overview(store, NOW)
     t = o.tally
     assert (t.completed, t.total) == (37, 68)
     assert (t.done_on_time, t.done_late, t.in_progress, t.overdue, t.cancelled) == (
@@ -54,7 +54,7 @@ def test_overview_counts_the_four_classes_as_the_reports_do(store: WorkspaceStor
 
 
 def test_overview_per_plan_has_the_figures_of_the_2024_reports(store: WorkspaceStore) -> None:
-    plans = {b.label: b.tally for b in views.overview(store, NOW).plans}
+    plans = {b.label: b.tally for b in overview.overview(store, NOW).plans}
     for figures in demo.PLAN_FIGURES:
         tally = plans[figures.name]
         assert (tally.total, tally.completed, tally.overdue) == (
@@ -62,7 +62,7 @@ def test_overview_per_plan_has_the_figures_of_the_2024_reports(store: WorkspaceS
 
 
 def test_change_since_the_last_meeting_is_the_summarys(store: WorkspaceStore) -> None:
-    o = views.overview(store, NOW)
+    o = overview.overview(store, NOW)
     assert o.last_meeting is not None and o.last_meeting.number == 4
     period = period_for(Request(Kind.SINCE_MEETING), meetings=store.meetings(), today=NOW.date())
     chair = summarize(store.tasks(), period=period, now=NOW, tz=store.workspace.tz)
@@ -75,10 +75,10 @@ def test_change_since_the_last_meeting_is_the_summarys(store: WorkspaceStore) ->
 def test_the_next_meeting_is_the_first_one_from_today() -> None:
     store = demo_registry().get(WS)
     assert store is not None
-    assert views.overview(store, NOW).next_meeting is None
+    assert overview.overview(store, NOW).next_meeting is None
     for number, day in ((6, dt.date(2024, 9, 30)), (5, NOW.date())):
         store.add_meeting(Meeting(number, day, f"Phiên họp thứ {number}"), actor=1, at=NOW)
-    o = views.overview(store, NOW)
+    o = overview.overview(store, NOW)
     assert o.next_meeting is not None and o.next_meeting.number == 5
     assert o.last_meeting is not None and o.last_meeting.number == 4
 
@@ -251,12 +251,12 @@ def _first(store: WorkspaceStore, status: TaskStatus, lead: str | None = None) -
 
 
 def test_a_tasks_page_has_its_whole_history_newest_first(store: WorkspaceStore) -> None:
-    page = views.task_page(store, NOW, 2, store.member(demo.SECRETARY_ID))
+    page = task_view.task_page(store, NOW, 2, store.member(demo.SECRETARY_ID))
     assert page is not None
     assert page.history == list(reversed(page.task.history))
     assert page.history[-1].kind is HistoryKind.CREATED
     assert page.row.cls == "overdue" and page.row.days_late > 0
-    assert views.task_page(store, NOW, 999, store.member(demo.SECRETARY_ID)) is None
+    assert task_view.task_page(store, NOW, 999, store.member(demo.SECRETARY_ID)) is None
 
 
 def test_a_tasks_notes_are_its_note_entries(store: WorkspaceStore) -> None:
@@ -272,7 +272,7 @@ def test_a_tasks_notes_are_its_note_entries(store: WorkspaceStore) -> None:
     mine = registry.get(WS)
     assert mine is not None
     mine.save_task(noted, actor=demo.SECRETARY_ID, at=NOW, action="task_note")
-    page = views.task_page(mine, NOW, 2, None)
+    page = task_view.task_page(mine, NOW, 2, None)
     assert page is not None
     assert [h.note for h in page.notes] == ["Đề xuất: B", "Vướng mắc: A"]
 
@@ -292,7 +292,7 @@ def test_actions_are_what_the_task_cards_buttons_allow(
     expected: tuple[str, ...],
 ) -> None:
     number = _first(store, status, lead)
-    page = views.task_page(store, NOW, number, store.member(who))
+    page = task_view.task_page(store, NOW, number, store.member(who))
     assert page is not None and page.actions == expected
 
 
@@ -300,7 +300,7 @@ def test_actions_are_what_the_task_cards_buttons_allow(
 
 
 def test_agencies_are_ranked_as_byagency_ranks_them(store: WorkspaceStore) -> None:
-    ranking = views.agency_ranking(store, NOW)
+    ranking = agency_view.agency_ranking(store, NOW)
     expected = reports.tally_by_agency(store.tasks(), NOW, store.workspace.tz)
     assert [(line.agency.code, line.tally) for line in ranking] == expected
     assert [line.rank for line in ranking] == list(range(1, len(expected) + 1))
@@ -310,19 +310,19 @@ def test_agencies_are_ranked_as_byagency_ranks_them(store: WorkspaceStore) -> No
 
 def test_each_agency_lists_its_most_urgent_tasks_and_how_many_more(store: WorkspaceStore
                                                                     ) -> None:
-    for line in views.agency_ranking(store, NOW):
+    for line in agency_view.agency_ranking(store, NOW):
         led = reports.by_urgency([t for t in store.tasks() if t.lead == line.agency.code],
                                  NOW, store.workspace.tz)
-        shown = [s.task.number for s in led[:views.AGENCY_LIST_MAX]]
+        shown = [s.task.number for s in led[:agency_view.AGENCY_LIST_MAX]]
         assert [r.task.number for r in line.rows] == shown
         assert line.more == len(led) - len(shown)
         if any(s.timeliness is not None and s.timeliness.value == "overdue" for s in led):
             assert line.rows[0].cls == "overdue"
-    assert any(line.more for line in views.agency_ranking(store, NOW))
+    assert any(line.more for line in agency_view.agency_ranking(store, NOW))
 
 
 def test_meetings_show_their_conclusions_and_what_came_of_them(store: WorkspaceStore) -> None:
-    (meeting,) = views.meeting_views(store, NOW)
+    (meeting,) = meeting_view.meeting_views(store, NOW)
     assert meeting.meeting.number == 4
     expected = [t.number for t in store.tasks() if t.meeting == 4]
     assert [r.task.number for r in meeting.outcomes] == expected and expected
@@ -336,7 +336,7 @@ def test_meetings_show_their_conclusions_and_what_came_of_them(store: WorkspaceS
 def test_an_indicator_is_ranked_as_the_chat_ranks_it(store: WorkspaceStore) -> None:
     from bot.ranking import rank
 
-    page = views.indicator_page(store, None, "")
+    page = indicator_view.indicator_page(store, None, "")
     first = store.indicators.all()[0]
     assert page.ranking is not None and page.ranking.indicator.number == first.number
     assert page.ranking == rank(first, store.indicators.values(first.number), store.agencies())
@@ -351,16 +351,16 @@ def test_an_indicator_is_ranked_as_the_chat_ranks_it(store: WorkspaceStore) -> N
 
 def test_an_agencys_trend_is_its_figures_oldest_first(store: WorkspaceStore) -> None:
     online_payment = next(i for i in store.indicators.all() if i.number == 2)
-    page = views.indicator_page(store, online_payment.number, "nghe-an")
+    page = indicator_view.indicator_page(store, online_payment.number, "nghe-an")
     assert page.agency is not None and page.agency.code == "nghe-an"
     assert [p.value.value for p in page.trend] == [13.51, 40.47]  # 2023, then 7 months 2024
     assert page.trend[-1].measure.width == 100
     assert {a.code for a in page.agencies} == {"nghe-an", "ha-tinh"}
-    assert views.indicator_page(store, 2, "nowhere").trend == []
+    assert indicator_view.indicator_page(store, 2, "nowhere").trend == []
 
 
 def test_each_agency_has_its_indicators_against_its_requirements(store: WorkspaceStore) -> None:
-    figures = views.agency_indicators(store)
+    figures = indicator_view.agency_indicators(store)
     nghe_an = {f.indicator.number: f for f in figures["nghe-an"]}
     assert nghe_an[1].row is not None and nghe_an[1].row.value == 72.47
     assert nghe_an[1].short  # 72.47% against 80%: a shortfall, listed first
@@ -372,8 +372,8 @@ def test_the_overview_kept_between_requests_follows_every_change() -> None:
 
     store = demo_registry().get(WS)
     assert store is not None
-    figures = views.Figures()
-    first = views.overview(store, NOW, figures)
+    figures = overview.Figures()
+    first = overview.overview(store, NOW, figures)
     number = next(t.number for t in store.tasks() if t.status is TaskStatus.IN_PROGRESS
                   and t.deadline is not None and t.deadline >= NOW.date())
     task = store.task(number)
@@ -381,8 +381,8 @@ def test_the_overview_kept_between_requests_follows_every_change() -> None:
     done = taskops.mark_done(task, now=NOW, actor=demo.SECRETARY_ID)
     assert not isinstance(done, taskops.TaskError)
     store.save_task(done, actor=demo.SECRETARY_ID, at=NOW, action="task_done")
-    again = views.overview(store, NOW, figures)
+    again = overview.overview(store, NOW, figures)
     assert again.tally.done_on_time == first.tally.done_on_time + 1
     assert again.tally.in_progress == first.tally.in_progress - 1
-    assert again == views.overview(store, NOW)  # the same as counted from nothing
+    assert again == overview.overview(store, NOW)  # the same as counted from nothing
     assert again.at_last_meeting == first.at_last_meeting  # the past did not change

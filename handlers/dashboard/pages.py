@@ -17,7 +17,7 @@ from markupsafe import Markup
 
 from bot import taskops
 from bot.permissions import Action, may
-from handlers.dashboard import views
+from handlers.dashboard import agency_view, indicator_view, meeting_view, overview, task_view, views
 from handlers.dashboard.server import Place, json_response
 
 if TYPE_CHECKING:
@@ -60,7 +60,7 @@ class Pages:
 
     def _overview(self, place: Place) -> web.Response:
         return self._view(place, "overview", "overview",
-                          o=views.overview(place.store, place.now, self.d.figures))
+                          o=overview.overview(place.store, place.now, self.d.figures))
 
     async def tasks(self, request: web.Request) -> web.Response:
         place = self.d.place(request)
@@ -107,7 +107,7 @@ class Pages:
 
     def _task_page(self, place: Place, number: int, status: int = 200, **values: Any
                    ) -> web.Response:
-        page = views.task_page(place.store, place.now, number, place.member)
+        page = task_view.task_page(place.store, place.now, number, place.member)
         if page is None:
             raise self.d.problem(404, place.lang, "no_task")
         values.setdefault("flash", None)
@@ -163,20 +163,21 @@ class Pages:
     async def agencies(self, request: web.Request) -> web.Response:
         place = self.d.place(request)
         return self._view(place, "agencies", "agencies",
-                          ranking=views.agency_ranking(place.store, place.now),
-                          figures=views.agency_indicators(place.store))
+                          ranking=agency_view.agency_ranking(place.store, place.now),
+                          figures=indicator_view.agency_indicators(place.store))
 
     async def indicators(self, request: web.Request) -> web.Response:
         place = self.d.place(request)
         raw = request.query.get("n", "")
         number = int(raw) if raw.isdigit() and len(raw) < 9 else None
-        page = views.indicator_page(place.store, number, request.query.get("agency", "")[:64])
+        agency = request.query.get("agency", "")[:64]
+        page = indicator_view.indicator_page(place.store, number, agency)
         return self._view(place, "indicators", "indicators", page=page)
 
     async def meetings(self, request: web.Request) -> web.Response:
         place = self.d.place(request)
         return self._view(place, "meetings", "meetings",
-                          meetings=views.meeting_views(place.store, place.now))
+                          meetings=meeting_view.meeting_views(place.store, place.now))
 
     # -- the console's sign-in (only when the console serves the dashboard) -----------------
 

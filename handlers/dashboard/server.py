@@ -104,7 +104,7 @@ class Dashboard:
                  hold: Hold = no_hold, bot: Any = None) -> None:
         self.services = services
         self.bot = bot  # the bot's telegram.Bot, which sends the export to a private chat
-        from handlers.dashboard.views import Figures
+        from handlers.dashboard.overview import Figures
 
         self.figures = Figures()
         # Holds a workspace's lane of the bot's update order (handlers.ordering), so that a
