@@ -98,7 +98,7 @@ def names_from_doc(doc: Doc) -> Names:
 
 def agency_from_doc(doc: Doc) -> model.Agency:
     return model.Agency(code=doc["code"], **names_from_doc(doc),
-                  kind=model.AgencyKind(doc.get("kind", "other")))
+                        kind=model.AgencyKind(doc.get("kind", "other")))
 
 
 def member_to_doc(member: model.Member) -> Doc:

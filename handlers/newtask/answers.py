@@ -97,8 +97,8 @@ def _typed(step: Typed) -> Callable[[Update, Ctx], Coroutine[Any, Any, int]]:
         scope = await resolve(update, context)
         wizard = wizard_of(context, scope)
         message = update.effective_message
-        if wizard is None or message is None or not await still_allowed(update, context, scope,
-                                                                          wizard):
+        if wizard is None or message is None or not await still_allowed(
+                update, context, scope, wizard):
             await end(context, scope, wizard)
             return END
         assert scope.store is not None  # still_allowed set the wizard's workspace
@@ -148,7 +148,7 @@ async def on_plan(update: Update, context: Ctx, scope: Scope, wizard: Wizard,
     plan = clean_text(text, "plan")
     if isinstance(plan, Problem) or not plan:
         return await ask_plan(update, context, scope, wizard,
-                               plan if isinstance(plan, Problem) else None)
+                              plan if isinstance(plan, Problem) else None)
     await drop_buttons(context, scope, wizard)
     wizard.draft = dataclasses.replace(wizard.draft, plan=plan)
     return await confirm(update, context, scope, wizard, duplicates(wizard.draft, store.tasks()))

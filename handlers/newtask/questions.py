@@ -30,13 +30,13 @@ from store.workspace import WorkspaceStore
 
 
 async def ask_title(update: Update, context: Ctx, scope: Scope, wizard: Wizard,
-                     problem: Problem | None = None) -> int:
+                    problem: Problem | None = None) -> int:
     await ask(update, context, scope, wizard, "newtask_ask_title", problem=problem)
     return TITLE
 
 
 async def ask_lead(update: Update, context: Ctx, scope: Scope, wizard: Wizard,
-                    problem: Problem | None = None) -> int:
+                   problem: Problem | None = None) -> int:
     store = store_of(scope, wizard)
     assert store is not None
     if problem is not None and problem.code == "agency_ambiguous":
@@ -44,30 +44,30 @@ async def ask_lead(update: Update, context: Ctx, scope: Scope, wizard: Wizard,
         wizard.lead_codes = [a.code for a in choices]
         rows = [[(short(a.label), data(wizard, "ag", str(i)))] for i, a in enumerate(choices)]
         await ask(update, context, scope, wizard, "newtask_pick_lead", buttons(rows),
-                   given=problem.text, choices=choices)
+                  given=problem.text, choices=choices)
         return LEAD
     quick = frequent_agencies(store.tasks(), store.agencies(), QUICK_AGENCIES)
     if scope.is_group or not quick:
         # In a group the question carries a ForceReply, and a message has one markup only.
         await ask(update, context, scope, wizard, "newtask_ask_lead", problem=problem,
-                   quick=False)
+                  quick=False)
         return LEAD
     wizard.lead_codes = [a.code for a in quick]
     labels = [(short(a.label), data(wizard, "ag", str(i))) for i, a in enumerate(quick)]
     rows = [labels[i:i + 2] for i in range(0, len(labels), 2)]
     await ask(update, context, scope, wizard, "newtask_ask_lead", buttons(rows),
-               problem=problem, quick=True)
+              problem=problem, quick=True)
     return LEAD
 
 
 async def ask_deadline(update: Update, context: Ctx, scope: Scope, wizard: Wizard,
-                        problem: Problem | None = None) -> int:
+                       problem: Problem | None = None) -> int:
     await ask(update, context, scope, wizard, "newtask_ask_deadline", problem=problem)
     return DEADLINE
 
 
 async def ask_plan(update: Update, context: Ctx, scope: Scope, wizard: Wizard,
-                    problem: Problem | None = None) -> int:
+                   problem: Problem | None = None) -> int:
     store = store_of(scope, wizard)
     assert store is not None
     wizard.plans = plan_names(store.tasks())
@@ -75,7 +75,7 @@ async def ask_plan(update: Update, context: Ctx, scope: Scope, wizard: Wizard,
     rows.append([(label(scope, "no_plan"), data(wizard, "pl", "-")),
                  (label(scope, "new_plan"), data(wizard, "pl", "+"))])
     await ask(update, context, scope, wizard, "newtask_ask_plan", buttons(rows),
-               problem=problem, has_plans=bool(wizard.plans))
+              problem=problem, has_plans=bool(wizard.plans))
     return PLAN
 
 
@@ -85,7 +85,7 @@ def confirm_markup(scope: Scope, wizard: Wizard) -> InlineKeyboardMarkup:
 
 
 async def confirm(update: Update, context: Ctx, scope: Scope, wizard: Wizard,
-                   warnings_: list[Problem]) -> int:
+                  warnings_: list[Problem]) -> int:
     """Show the task as it will be created, with any warning, and Create / Cancel buttons."""
     store = store_of(scope, wizard)
     assert store is not None
@@ -121,7 +121,7 @@ async def create(update: Update, context: Ctx, scope: Scope, wizard: Wizard) -> 
 
 
 async def created(update: Update, context: Ctx, scope: Scope, wizard: Wizard,
-                   store: WorkspaceStore, task: Task) -> None:
+                  store: WorkspaceStore, task: Task) -> None:
     notes = deadline_notes(scope, task.deadline, wizard.draft.deadline_next_year)
     values = dict(task=task, notes=notes, **card_values(store))
     row = workday_button(scope, task)

@@ -81,7 +81,7 @@ def card_values(store: WorkspaceStore) -> dict[str, Any]:
 
 
 async def ask(update: Update, context: Ctx, scope: Scope, wizard: Wizard, template: str,
-               markup: InlineKeyboardMarkup | None = None, **values: Any) -> Message:
+              markup: InlineKeyboardMarkup | None = None, **values: Any) -> Message:
     """Send a question; in a group it replies to the user with a selective ForceReply.
 
     With privacy mode on, a group bot receives only commands and replies to its own
