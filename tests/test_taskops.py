@@ -11,6 +11,7 @@ from bot.model import AuditEntry, DeadlineRule, HistoryKind, Task, TaskStatus, T
 from bot.taskops import (
     NOTE_MAX,
     Change,
+    Press,
     TaskError,
     add_note,
     audit_action,
@@ -19,6 +20,7 @@ from bot.taskops import (
     change_deadline,
     days_late,
     mark_done,
+    press,
     reassign,
     reopen,
     set_progress,
@@ -521,3 +523,21 @@ def test_moving_to_a_working_day_refuses_a_stale_or_past_move() -> None:
     saturday = dt.datetime(2024, 8, 3, 9, 0, tzinfo=NOW.tzinfo)
     assert to_working_day(weekend, dt.date(2024, 8, 4), now=saturday, actor=SECRETARY) is (
         TaskError.PAST_DEADLINE)
+
+
+@pytest.mark.parametrize(("pressed", "percent", "kind", "status"), [
+    (Press.DONE, 0, HistoryKind.DONE, TaskStatus.DONE),
+    (Press.PROGRESS, 100, HistoryKind.DONE, TaskStatus.DONE),  # 100% is done, from any button
+    (Press.PROGRESS, 50, HistoryKind.PROGRESS, TaskStatus.IN_PROGRESS),
+])
+def test_a_button_press_makes_the_update_its_command_makes(
+    pressed: Press, percent: int, kind: HistoryKind, status: TaskStatus
+) -> None:
+    pressed_task = ok(press(task(), pressed, now=NOW, actor=OWNER, percent=percent))
+    assert (pressed_task.history[-1].kind, pressed_task.status) == (kind, status)
+    assert audit_action(pressed_task) == f"task_{kind.value}"
+
+
+def test_reopen_pressed_on_a_done_task_reopens_it() -> None:
+    done = ok(mark_done(task(), now=NOW, actor=OWNER))
+    assert ok(press(done, Press.REOPEN, now=LATER, actor=OWNER)).status is not TaskStatus.DONE
