@@ -347,7 +347,8 @@ class Draft:
             line.dropped = True
 
 
-def _suggest(name: str, pool: Sequence[Agency]) -> tuple[Agency, ...]:
+def suggest_agencies(name: str, pool: Sequence[Agency]) -> tuple[Agency, ...]:
+    """The agencies a name that matches none may have meant, closest first (at most 4)."""
     wanted = fold(name)
     scored = sorted(
         ((max(fuzz.partial_ratio(wanted, fold(a.label)), fuzz.ratio(wanted, fold(a.name))), a)
@@ -385,7 +386,8 @@ def build_draft(indicator: Indicator, period: ReportPeriod, lines: Sequence[str]
                 # "Quảng" typed by Quảng Nam's official is Quảng Nam.
                 found = [a for a in found if a.code == own_agency]
             if not found:
-                line.problem, line.choices = "unknown", _suggest(line.name, asked or agencies)
+                line.problem = "unknown"
+                line.choices = suggest_agencies(line.name, asked or agencies)
                 continue
             if len(found) > 1:
                 line.problem, line.choices = "ambiguous", tuple(found)

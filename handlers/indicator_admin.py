@@ -95,7 +95,8 @@ async def _target(update: Update, context: Ctx, scope: Scope, text: str,
     if agency is None:
         pending = pendings(context).add(scope, text=text)
         agency = await pick_agency(update, context, scope, parts[1],
-                                   lambda a: data("ta", pending.id, indicator.number, a.code))
+                                   lambda a: data("ta", pending.id, indicator.number, a.code),
+                                   usage="target", indicator=indicator)
         if agency is None:
             return
         pendings(context).items.pop(pending.id, None)

@@ -22,7 +22,7 @@ from telegram.constants import ChatAction, ParseMode
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot.indicator_input import match_indicators, split_report
+from bot.indicator_input import match_indicators, split_report, suggest_agencies
 from bot.indicators import Indicator
 from bot.model import Agency
 from bot.names import match_agencies
@@ -104,17 +104,21 @@ async def pick_indicator(update: Update, context: Ctx, scope: Scope, query: str,
 
 
 async def pick_agency(update: Update, context: Ctx, scope: Scope, query: str,
-                      callback: Callable[[Agency], str]) -> Agency | None:
-    """The one agency `query` names; otherwise the user is asked, with buttons."""
+                      callback: Callable[[Agency], str], *, usage: str,
+                      indicator: Indicator | None = None) -> Agency | None:
+    """The one agency `query` names; otherwise the user is asked, with buttons: the agencies
+    it may mean, or those closest to a name that matches none. `usage` ("trend", "target",
+    "shortfalls") picks the command of the reply's example."""
     assert scope.store is not None
     agencies = scope.store.agencies()
     found = match_agencies(query, agencies)
     if len(found) == 1:
         return found[0]
-    markup = buttons([[(a.label[:60], callback(a))] for a in found[:PICK_MAX]]) \
-        if found else None
+    offered = found[:PICK_MAX] or list(suggest_agencies(query, agencies))
+    markup = buttons([[(a.label[:60], callback(a))] for a in offered]) if offered else None
     await reply(update, context, scope, "indicator_agency_unknown", markup, given=query,
-                found=found)
+                found=found, suggested=[] if found else offered, usage=usage,
+                indicator=indicator, example=next(iter(offered or agencies), None))
     return None
 
 
@@ -293,7 +297,8 @@ async def indicators(update: Update, context: Ctx, scope: Scope, store: Workspac
             await show_ranking(update, context, scope, indicator, period)
         return
     agency = await pick_agency(update, context, scope, extra,
-                               lambda a: data("tr", chat, indicator.number, a.code))
+                               lambda a: data("tr", chat, indicator.number, a.code),
+                               usage="trend", indicator=indicator)
     if agency is not None:
         await show_trend(update, context, scope, indicator, agency)
 
@@ -305,7 +310,7 @@ async def shortfalls(update: Update, context: Ctx, scope: Scope, store: Workspac
     chat = store.workspace.chat_id
     if given:
         agency = await pick_agency(update, context, scope, given,
-                                   lambda a: data("ag", chat, a.code))
+                                   lambda a: data("ag", chat, a.code), usage="shortfalls")
         if agency is not None:
             await show_agency(update, context, scope, agency)
         return

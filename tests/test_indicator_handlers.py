@@ -224,6 +224,30 @@ async def test_trend_of_one_agency_with_its_chart(provinces: Harness) -> None:
     assert description.splitlines()[-2:] == ["năm 2023: 13,51%", "7 tháng 2024: 40,47%"]
 
 
+@pytest.mark.parametrize(("text", "example"), [
+    ("/chiso số hóa | Hà Nam", "<code>/chiso Số hóa hồ sơ | "),
+    ("/muctieu số hóa | Hà Nam | 90", "<code>/muctieu Số hóa hồ sơ | "),
+    ("/chuadat Hà Nam", "<code>/chuadat "),
+])
+async def test_an_agency_that_matches_nothing_is_asked_back_with_the_closest_names(
+        provinces: Harness, text: str, example: str) -> None:
+    # Issue 10, bad input: an unknown agency is asked back with buttons; the example is of the
+    # command typed (every one said /chuadat, and a name matching nothing got no button).
+    h = provinces
+    await h.send(DEFINE_VI)
+    before = (len(h.store.audit()), h.store.indicators.all())
+    calls = await h.send(text, user=SECRETARY)
+    [reply] = texts(calls)
+    assert "Không tìm thấy đơn vị «Hà Nam»" in reply and example in reply
+    offered = buttons_of(calls[-1])
+    assert "Hà Giang" in [label for label, _ in offered]
+    assert (len(h.store.audit()), h.store.indicators.all()) == before
+    pressed = dict(offered)["Hà Giang"]
+    after = await h.press(pressed, user=SECRETARY)
+    shown = texts(after) + texts(after, "editMessageText")
+    assert any("Hà Giang" in t for t in shown), shown
+
+
 async def test_shortfalls_of_an_agency_and_of_everyone(provinces: Harness) -> None:
     h = provinces
     await h.send(DEFINE_VI)

@@ -126,8 +126,15 @@ def _cases(lang: str) -> dict[str, list[tuple[str, dict[str, Any]]]]:
             ("none defined", {"given": "x", "found": [], "indicators": []}),
         ],
         "indicator_agency_unknown": [
-            ("unknown", {"given": "Hà Nội", "found": []}),
-            ("several", {"given": "Quảng", "found": AGENCIES[5:7]}),
+            ("unknown", {"given": "Hà Nội", "found": [], "suggested": [],
+                         "usage": "shortfalls", "example": AGENCIES[0]}),
+            ("several", {"given": "Quảng", "found": AGENCIES[5:7], "suggested": [],
+                         "usage": "shortfalls", "example": AGENCIES[5]}),
+            ("close names, trend", {"given": "Hà Nam", "found": [], "indicator": ind,
+                                    "suggested": [ha_tinh], "usage": "trend",
+                                    "example": ha_tinh}),
+            ("no agency, target", {"given": "x", "found": [], "indicator": ind,
+                                   "suggested": [], "usage": "target", "example": None}),
         ],
         "indicator_trend": [
             ("values", {"indicator": ind, "agency": nghe_an,
