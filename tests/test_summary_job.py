@@ -62,3 +62,8 @@ async def test_a_worker_that_died_is_replaced_and_the_job_done(worker: Worker) -
     os.kill(first, signal.SIGKILL)
     second = await worker.run(os.getpid)
     assert second != first
+
+
+async def test_the_worker_runs_at_a_lower_priority_than_the_bot(worker: Worker) -> None:
+    # Where the bot and its worker share a core, other chats' answers must not wait.
+    assert await worker.run(os.nice, 0) == min(os.nice(0) + summary_job.NICENESS, 19)
