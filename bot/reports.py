@@ -16,7 +16,7 @@ import hashlib
 import math
 import re
 from array import array
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import compress
 from operator import is_not
@@ -36,11 +36,13 @@ __all__ = [
     "Standing",
     "Tally",
     "by_urgency",
+    "by_urgency_of",
     "cancelled",
     "count",
     "due_within",
     "match_plans",
     "open_first",
+    "open_first_of",
     "overdue",
     "paginate",
     "plan_key",
@@ -274,12 +276,18 @@ def due_within(tasks: Iterable[Task], now: dt.datetime, tz: str, days: int,
 def open_first(tasks: Iterable[Task], now: dt.datetime, tz: str, rule: DeadlineRule = ADJUSTED
                ) -> list[Standing]:
     """The open tasks, overdue first (most days late first), then by deadline."""
-    pending = [t for t in tasks if not t.is_closed]
-    rows = [s for s in standings(pending, now, tz, rule) if s.is_open]
-    rows.sort(
-        key=lambda s: (s.timeliness is not Timeliness.OVERDUE, -s.days_late, *_deadline_key(s))
-    )
-    return rows
+    return open_first_of(standings([t for t in tasks if not t.is_closed], now, tz, rule))
+
+
+def open_first_of(rows: Iterable[Standing]) -> list[Standing]:
+    """As :func:`open_first`, of standings already made (a ledger's)."""
+    found = [s for s in rows if s.is_open]
+    found.sort(key=_urgency)
+    return found
+
+
+def _urgency(s: Standing) -> tuple[bool, int, dt.date, dt.time, int]:
+    return (s.timeliness is not Timeliness.OVERDUE, -s.days_late, *_deadline_key(s))
 
 
 def by_urgency(tasks: Iterable[Task], now: dt.datetime, tz: str, rule: DeadlineRule = ADJUSTED
@@ -289,13 +297,16 @@ def by_urgency(tasks: Iterable[Task], now: dt.datetime, tz: str, rule: DeadlineR
 
     Cancelled tasks are left out (they are listed apart).
     """
-    rows = standings([t for t in tasks if t.status is not TaskStatus.CANCELLED], now, tz, rule)
-    pending = [s for s in rows if s.is_open]
-    pending.sort(
-        key=lambda s: (s.timeliness is not Timeliness.OVERDUE, -s.days_late, *_deadline_key(s))
-    )
-    running = [s for s in rows if s.timeliness is Timeliness.CONTINUOUS and not s.task.is_closed]
-    done = [s for s in rows if not s.is_open
+    kept = [t for t in tasks if t.status is not TaskStatus.CANCELLED]
+    return by_urgency_of(standings(kept, now, tz, rule), now)
+
+
+def by_urgency_of(rows: Iterable[Standing], now: dt.datetime) -> list[Standing]:
+    """As :func:`by_urgency`, of standings already made (a ledger's)."""
+    kept = [s for s in rows if s.task.status is not TaskStatus.CANCELLED]
+    pending = open_first_of(kept)
+    running = [s for s in kept if s.timeliness is Timeliness.CONTINUOUS and not s.task.is_closed]
+    done = [s for s in kept if not s.is_open
             and not (s.timeliness is Timeliness.CONTINUOUS and not s.task.is_closed)]
     done.sort(key=lambda s: (s.task.completed_at or now, s.task.number), reverse=True)
     return pending + running + done
@@ -495,6 +506,13 @@ class Ledger:
         """As :func:`overdue`."""
         mask = (1 << _NUMBER_BITS) - 1
         return [self._late[key & mask] for key in self._late_keys]
+
+    def standings_of(self, keep: Callable[[Task], bool]) -> list[Standing]:
+        """The standings of the tasks `keep` accepts, in the order given, from the classes
+        held: a plan's, an agency's or a search's tasks are not classified again."""
+        today, rule = self._today, self.rule
+        return [_standing_on(task, _CLASS[slot], today, rule)
+                for task, slot in zip(self._tasks, self._slots, strict=True) if keep(task)]
 
     def due_within(self, days: int) -> list[Standing]:
         """As :func:`due_within`, at any moment the figures hold for."""

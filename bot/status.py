@@ -19,9 +19,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar, overload
 
 from markupsafe import Markup
 
@@ -225,6 +225,14 @@ class View:
     def plan_of_key(self, key: str) -> str | None:
         return next((p for p in self.plans if reports.plan_key(p) == key), None)
 
+    def standings_of(self, tasks: list[Task]) -> list[reports.Standing]:
+        """The standings of some of the workspace's tasks (in the store's order), from the
+        classes the ledger holds."""
+        if len(tasks) == len(self.tasks):
+            return self.ledger.standings()
+        chosen = set(map(id, tasks))
+        return self.ledger.standings_of(lambda task: id(task) in chosen)
+
     def search(self, words: str) -> list[Task]:
         """As `reports.search` over the workspace's tasks."""
         if self._index is None:
@@ -342,7 +350,7 @@ class _Request:
         return [[(label, f"{PREFIX}:cx:1:{subset}")]]
 
     def task_screen(self, template: str, kind: str, arg: str, number: int,
-                    rows: list[reports.Standing], signature: tuple[Any, ...] | None = None,
+                    rows: Sequence[reports.Standing], signature: tuple[Any, ...] | None = None,
                     **values: Any) -> Screen:
         """A paged list of tasks; with `cancelled` in `values`, a button to them when many.
 
@@ -398,17 +406,43 @@ def _subset(view: View, ref: str) -> tuple[list[Task], str] | None:
     return None
 
 
+class _PageStandings(Sequence[reports.Standing]):
+    """Tasks as the list of their standings, each made when its page is shown: a search finds
+    hundreds of tasks, and shows ten."""
+
+    def __init__(self, view: View, tasks: list[Task]) -> None:
+        self.view = view
+        self.tasks = tasks
+
+    def __len__(self) -> int:
+        return len(self.tasks)
+
+    @overload
+    def __getitem__(self, index: int) -> reports.Standing: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[reports.Standing]: ...
+
+    def __getitem__(self, index: int | slice) -> reports.Standing | list[reports.Standing]:
+        view = self.view
+        if isinstance(index, slice):
+            return reports.standings(self.tasks[index], view.exact, view.tz, view.rule)
+        return reports.standings([self.tasks[index]], view.exact, view.tz, view.rule)[0]
+
+
 def _tally_screen(r: _Request, template: str, kind: str, arg: str, number: int,
                   **values: Any) -> Screen | None:
     """A plan's, an agency's or a member's tally, and their tasks, open ones first."""
     found = _subset(r.view, f"{kind}:{arg}")
     if found is None:
         return None
-    tasks, now, tz, rule = found[0], r.view.exact, r.view.tz, r.view.rule
+    tasks = found[0]
+    rows = r.view.standings_of(tasks)
     # A member wants to see what he finished too; for a plan or agency, what is left to do.
-    order = reports.by_urgency if kind == "my" else reports.open_first
-    tally = reports.tally(tasks, now, tz, rule)
-    return r.task_screen(template, kind, arg, number, order(tasks, now, tz, rule), tally=tally,
+    order = (reports.by_urgency_of(rows, r.view.exact) if kind == "my"
+             else reports.open_first_of(rows))
+    tally = reports.count(s.timeliness for s in rows)
+    return r.task_screen(template, kind, arg, number, order, tally=tally,
                          total_line=r.pieces.tally(r.reader, tally),
                          cancelled=reports.cancelled(tasks), **values)
 
@@ -469,7 +503,7 @@ def _due(r: _Request, number: int, arg: str) -> Screen | None:
 def _find(r: _Request, number: int, token: str, words: str | None = None) -> Screen | None:
     if words is None:
         return None
-    rows = reports.standings(r.view.search(words), r.view.exact, r.view.tz, r.view.rule)
+    rows = _PageStandings(r.view, r.view.search(words))
     return r.task_screen("status_find", "find", token, number, rows, words=words)
 
 

@@ -430,6 +430,11 @@ def _same_as_recounting(ledger: reports.Ledger, tasks: list[Task], now: dt.datet
     assert ledger.standings() == reports.standings(tasks, now, TZ)
     for days in (0, 1, 7, 30):
         assert ledger.due_within(days) == reports.due_within(tasks, now, TZ, days)
+    some = [t for t in tasks if t.number % 3 == 0]
+    rows = ledger.standings_of(lambda t: t.number % 3 == 0)
+    assert rows == reports.standings(some, now, TZ)
+    assert reports.open_first_of(rows) == reports.open_first(some, now, TZ)
+    assert reports.by_urgency_of(rows, now) == reports.by_urgency(some, now, TZ)
 
 
 @pytest.mark.parametrize("seed", range(8))
