@@ -22,6 +22,7 @@ TELEGRAM_LIMIT = 4096
 _DATE_FORMAT = {"vi": "dd/MM/yyyy", "en": "d MMM yyyy"}
 _DATETIME_FORMAT = {"vi": "HH:mm dd/MM/yyyy", "en": "d MMM yyyy HH:mm"}
 _SHORT_DATE_FORMAT = {"vi": "dd/MM", "en": "d MMM"}
+_GROUP = {"vi": ".", "en": ","}  # the languages' group separators, as Babel writes them
 # Babel is imported by the first date or number shown, not at start-up, which shows none.
 
 
@@ -41,6 +42,10 @@ def format_day(day: dt.date, lang: str) -> str:
 @lru_cache(maxsize=8192)  # Babel takes ~7 µs a number; status messages show dozens
 def format_number(value: float, lang: str, digits: int = 2) -> str:
     """A number with the language's separators: 1.234,5 in vi, 1,234.5 in en."""
+    if type(value) is int and lang in _GROUP:
+        # The counts every status message shows, grouped as Babel groups them, without its
+        # ~7 µs a number (they change with every write, so the cache here seldom has them).
+        return f"{value:,}".replace(",", _GROUP[lang])
     from babel.numbers import format_decimal
 
     pattern = "#,##0." + "#" * digits if digits else "#,##0"
