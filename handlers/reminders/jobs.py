@@ -81,6 +81,10 @@ def _schedule_at(app: App, chat_id: int, wake: dt.datetime | None, now: dt.datet
     if job is not None:
         pending = job.data.get("at") if isinstance(job.data, dict) else None
         wake = kept_wakeup(wake, pending, now, keep_due=keep_due)
+        if wake is not None and wake == pending:
+            # Most writes leave the next wake-up where it was: the job stays as it is.
+            eng.wakeups[chat_id] = wake
+            return
         job.schedule_removal()
     eng.wakeups[chat_id] = wake
     if wake is None:
