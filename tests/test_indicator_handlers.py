@@ -186,6 +186,33 @@ async def test_bad_input_gets_a_clear_reply_and_nothing_is_written(
     assert values_of(h) == {}
 
 
+@pytest.mark.parametrize(("text", "user", "expected"), [
+    ("/report digitization | 9 months 2024 | 120", OWNER, "a rate is between 0 and 100%"),
+    ("/report digitization | 9 months 2024 | -5", OWNER, "a value cannot be negative"),
+    ("/report digitization | 9 months 2024 | 5 days", OWNER, "is a rate (%), not days"),
+    ("/report digitization | Q5 2024 | 72", OWNER, "a year has quarters 1 to 4 only"),
+    ("/report digitization | 9 months 2025 | 72", OWNER, "has not begun"),
+    ("/report digitization | Ca Mau 84.70", OWNER, "«Cà Mau» is not yours"),
+    ("/report digitization | 72.47", STRANGER, "You are not a member"),
+    ("/report population | 72.47", OWNER, "No indicator is called «population»"),
+    ("/indicators digitization | Ha Nam", OWNER, "No agency is called «Ha Nam»"),
+    ("/newindicator X | X | about 80", SECRETARY, "«about 80» is not a requirement"),
+])
+async def test_bad_input_in_english_says_what_is_wrong_with_an_example(
+        provinces: Harness, text: str, user: int, expected: str) -> None:
+    # Issue 10's "Bad input" in the second language: each reply names the fault and shows a
+    # command to type instead; nothing is written.
+    h = provinces
+    await h.send("/lang en", user=SECRETARY)
+    await h.send(DEFINE_EN)
+    await h.send("/lang en", user=user)
+    before = (len(h.store.audit()), h.store.indicators.all())
+    [reply] = texts(await h.send(text, user=user))
+    assert expected in reply and "<code>/" in reply, reply
+    assert (len(h.store.audit()), h.store.indicators.all()) == before
+    assert values_of(h) == {}
+
+
 async def test_a_period_typed_today_is_offered_in_the_example(provinces: Harness) -> None:
     h = provinces
     await h.send(DEFINE_VI)
