@@ -6,8 +6,9 @@ worker process it does not. The worker reads the workspace's file itself (a chan
 before it is answered, and this workspace's next update waits for the summary), so the bot
 sends it a path and a few values and gets text and bytes back: nothing large is copied on the
 bot's side. The worker is started at the first summary and replaced every few summaries, so
-whatever matplotlib, python-docx and fpdf2 keep between calls cannot pile up. It runs at a
-lower priority than the bot: where the two share a core, other chats' answers go first.
+whatever matplotlib, python-docx and fpdf2 keep between calls cannot pile up; after ten
+minutes without a summary it is let go, so an idle bot does not hold its 170 MB. It runs at
+a lower priority than the bot: where the two share a core, other chats' answers go first.
 
 No Telegram here: handlers/summary.py sends what this module makes.
 """
@@ -47,6 +48,9 @@ T = TypeVar("T")
 # stays there, so this bounds the high-water mark a large workspace's summary leaves.
 RECYCLE_AFTER = 20
 NICENESS = 5  # added to the worker's: the bot's own answers come first on a shared core
+# Seconds without a job before the worker process is let go: the next summary starts one
+# again, which costs it about a second (imports); summaries asked in a row share one.
+IDLE_AFTER = 600.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,17 +172,20 @@ def _start_worker() -> None:
 
 class Worker:
     """A worker process for the summary's CPU work: started at first use, one job at a time,
-    replaced every `recycle_after` jobs (and after a crash).
+    replaced every `recycle_after` jobs (and after a crash), let go after `idle_after`
+    seconds without a job.
 
     `in_process` runs the same jobs in a thread of this process instead: the tests' way, so
     that a test can make a job fail and does not start an interpreter per Application.
     """
 
-    def __init__(self, *, in_process: bool = False, recycle_after: int = RECYCLE_AFTER
-                 ) -> None:
+    def __init__(self, *, in_process: bool = False, recycle_after: int = RECYCLE_AFTER,
+                 idle_after: float = IDLE_AFTER) -> None:
         self.in_process = in_process
         self.recycle_after = recycle_after
+        self.idle_after = idle_after
         self._pool: Executor | None = None
+        self._idle: asyncio.TimerHandle | None = None  # lets the worker go when it fires
         self._jobs = 0  # done by the current process
         self._running = 0
         self.started = 0  # workers started so far
@@ -218,10 +225,31 @@ class Worker:
             finally:
                 self._running -= 1
                 self._jobs += 1
+                self._let_go_later(loop)
         raise AssertionError("unreachable")
+
+    def _let_go_later(self, loop: asyncio.AbstractEventLoop) -> None:
+        if self._idle is not None:
+            self._idle.cancel()
+        self._idle = loop.call_later(self.idle_after, self.let_go_if_idle)
+
+    @property
+    def alive(self) -> bool:
+        """Whether a worker is started (a process, or a thread when `in_process`)."""
+        return self._pool is not None
+
+    def let_go_if_idle(self) -> None:
+        """Stop the worker unless a job runs: the next job starts another."""
+        self._idle = None
+        if self._pool is not None and not self._running:
+            self._pool.shutdown(wait=False)
+            self._pool = None
 
     def close(self) -> None:
         """Stop the worker process (jobs not started are dropped)."""
+        if self._idle is not None:
+            self._idle.cancel()
+            self._idle = None
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
             self._pool = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 from collections.abc import Iterator
@@ -67,3 +68,40 @@ async def test_a_worker_that_died_is_replaced_and_the_job_done(worker: Worker) -
 async def test_the_worker_runs_at_a_lower_priority_than_the_bot(worker: Worker) -> None:
     # Where the bot and its worker share a core, other chats' answers must not wait.
     assert await worker.run(os.nice, 0) == min(os.nice(0) + summary_job.NICENESS, 19)
+
+
+async def test_an_idle_worker_is_let_go_and_started_again_for_the_next_job() -> None:
+    # An idle bot does not hold the worker's memory; the next summary starts one again.
+    worker = Worker(idle_after=0)
+    try:
+        first = await worker.run(os.getpid)
+        assert worker.alive
+        for _ in range(3):  # the idle timer's turn on the loop; no time passes
+            await asyncio.sleep(0)
+        assert not worker.alive
+        assert await worker.run(os.getpid) != first and worker.started == 2
+    finally:
+        worker.close()
+
+
+async def test_a_worker_in_use_is_not_let_go() -> None:
+    worker = Worker(in_process=True)
+    try:
+        started = asyncio.Event()
+        release = asyncio.Event()
+        loop = asyncio.get_running_loop()
+
+        def busy() -> None:
+            loop.call_soon_threadsafe(started.set)
+            asyncio.run_coroutine_threadsafe(release.wait(), loop).result()
+
+        job = asyncio.ensure_future(worker.run(busy))
+        await started.wait()
+        worker.let_go_if_idle()
+        assert worker.alive
+        release.set()
+        await job
+        worker.let_go_if_idle()
+        assert not worker.alive
+    finally:
+        worker.close()
