@@ -64,6 +64,16 @@ def photo(calls: list[Call]) -> Image.Image:
     return Image.open(io.BytesIO(upload.data))
 
 
+async def refused(h: Harness, text: str, user: int) -> list[Call]:
+    """`text` sent by `user`, after which nothing is written: no audit entry, no indicator
+    changed, no value."""
+    before = (len(h.store.audit()), h.store.indicators.all())
+    calls = await h.send(text, user=user)
+    assert (len(h.store.audit()), h.store.indicators.all()) == before
+    assert values_of(h) == {}
+    return calls
+
+
 def all_callback_data(calls: list[Call]) -> list[str]:
     return [d for c in calls for _, d in buttons_of(c)]
 
@@ -177,13 +187,9 @@ async def test_a_member_reports_his_own_agency_and_a_correction_keeps_the_old_va
 ])
 async def test_bad_input_gets_a_clear_reply_and_nothing_is_written(
         provinces: Harness, text: str, user: int, expected: str) -> None:
-    h = provinces
-    await h.send(DEFINE_VI)
-    before = (len(h.store.audit()), h.store.indicators.all())
-    replies = texts(await h.send(text, user=user))
+    await provinces.send(DEFINE_VI)
+    replies = texts(await refused(provinces, text, user))
     assert any(expected in r for r in replies), replies
-    assert (len(h.store.audit()), h.store.indicators.all()) == before
-    assert values_of(h) == {}
 
 
 @pytest.mark.parametrize(("text", "user", "expected"), [
@@ -206,11 +212,8 @@ async def test_bad_input_in_english_says_what_is_wrong_with_an_example(
     await h.send("/lang en", user=SECRETARY)
     await h.send(DEFINE_EN)
     await h.send("/lang en", user=user)
-    before = (len(h.store.audit()), h.store.indicators.all())
-    [reply] = texts(await h.send(text, user=user))
+    [reply] = texts(await refused(h, text, user))
     assert expected in reply and "<code>/" in reply, reply
-    assert (len(h.store.audit()), h.store.indicators.all()) == before
-    assert values_of(h) == {}
 
 
 async def test_a_period_typed_today_is_offered_in_the_example(provinces: Harness) -> None:
@@ -262,13 +265,11 @@ async def test_an_agency_that_matches_nothing_is_asked_back_with_the_closest_nam
     # command typed (every one said /chuadat, and a name matching nothing got no button).
     h = provinces
     await h.send(DEFINE_VI)
-    before = (len(h.store.audit()), h.store.indicators.all())
-    calls = await h.send(text, user=SECRETARY)
+    calls = await refused(h, text, SECRETARY)
     [reply] = texts(calls)
     assert "Không tìm thấy đơn vị «Hà Nam»" in reply and example in reply
     offered = buttons_of(calls[-1])
     assert "Hà Giang" in [label for label, _ in offered]
-    assert (len(h.store.audit()), h.store.indicators.all()) == before
     pressed = dict(offered)["Hà Giang"]
     after = await h.press(pressed, user=SECRETARY)
     shown = texts(after) + texts(after, "editMessageText")
