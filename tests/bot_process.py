@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import os
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
+from bot.model import Agency, AgencyKind, Member, Role
+from store.registry import Registry
+from tests.factories import TZ, make_task
 from tests.fake_server import FakeTelegramServer
+from tests.fakes import LocalBotAPI
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -65,3 +71,41 @@ class BotProcess:
     def tail(self, chars: int = 3000) -> str:
         """The end of the bot's log, to show when a test fails."""
         return self.log.read_text(errors="replace")[-chars:] if self.log.exists() else ""
+
+
+MADE = dt.datetime(2024, 7, 1, 9, tzinfo=dt.timezone(dt.timedelta(hours=7)))
+
+
+def write_group(data_dir: Path, chat_id: int, title: str, chair: int, owners: tuple[int, ...],
+                deadline: dt.date) -> Registry:
+    """A group made on 1 July 2024 as the bot would have left it: Nghệ An, its chair, and one
+    task due `deadline` for each owner. The registry is returned open: close it before the
+    bot's process opens the directory."""
+    registry = Registry(data_dir)
+    store = registry.create(chat_id, title, lang="vi", tz=TZ, at=MADE)
+    with store.transaction():
+        store.save_agency(Agency("nghe-an", "UBND tỉnh Nghệ An", "Nghệ An", (),
+                                 AgencyKind.PROVINCE), actor=chair, at=MADE)
+        store.save_member(Member(chair, "Chủ trì", Role.CHAIR), actor=chair, at=MADE)
+        for user in owners:
+            store.save_member(Member(user, f"Cán bộ {user}", Role.MEMBER, agency="nghe-an"),
+                              actor=chair, at=MADE)
+            store.add_task(make_task(f"Nhiệm vụ của {user}", deadline=deadline,
+                                     responsible=(user,)), actor=chair, at=MADE)
+    return registry
+
+
+@contextlib.contextmanager
+def running(api: LocalBotAPI, data_dir: Path, token: str, *,
+            gently: bool = False) -> Iterator[BotProcess]:
+    """A bot process (not yet started) served by `api` over HTTP; at the end stopped with
+    SIGTERM if `gently`, else killed outright."""
+    with FakeTelegramServer(api) as server:
+        bot = BotProcess(server, data_dir, token)
+        try:
+            yield bot
+        finally:
+            if gently:
+                bot.stop()
+            else:
+                bot.kill()

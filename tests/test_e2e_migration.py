@@ -10,9 +10,8 @@ import pytest
 
 from bot.model import Agency, AgencyKind, Member, Role
 from store.registry import Registry
-from tests.bot_process import BotProcess
+from tests.bot_process import BotProcess, running
 from tests.factories import make_task
-from tests.fake_server import FakeTelegramServer
 from tests.fakes import LocalBotAPI, message_update, migration_updates
 from tests.fakes import Member as ChatMember
 
@@ -46,12 +45,8 @@ def setup(tmp_path: Path) -> Iterator[tuple[BotProcess, LocalBotAPI]]:
                  [ChatMember(SECRETARY, "Thư", "administrator"),
                   ChatMember(OWNER, "Nghệ", "member")])
     prepare(tmp_path / "data")
-    with FakeTelegramServer(api) as server:
-        bot = BotProcess(server, tmp_path / "data", TOKEN)
-        try:
-            yield bot, api
-        finally:
-            bot.kill()
+    with running(api, tmp_path / "data", TOKEN) as bot:
+        yield bot, api
 
 
 def answers(api: LocalBotAPI, chat: int, text: str) -> int:

@@ -16,18 +16,13 @@ from typing import Any
 
 import pytest
 
-from bot.model import Agency, AgencyKind, Member, Role, UserPrefs
-from store.registry import Registry
-from tests.bot_process import BotProcess
-from tests.factories import make_task
-from tests.fake_server import FakeTelegramServer
+from bot.model import UserPrefs
+from tests.bot_process import BotProcess, running, write_group
 from tests.fakes import Fault, LocalBotAPI
 from tests.fakes import Member as ChatMember
 
 TOKEN = "434343:E2E-REMINDERS"
 GROUP = -1005555555555
-TZ = "Asia/Ho_Chi_Minh"
-VN = dt.timezone(dt.timedelta(hours=7))
 CHAIR = 400
 OWNERS = tuple(range(401, 413))  # twelve officials, one task each, all due in seven days
 DEADLINE = dt.date(2024, 8, 7)
@@ -35,18 +30,7 @@ DEADLINE = dt.date(2024, 8, 7)
 
 def prepare(data_dir: Path) -> None:
     """The workspace as the bot left it the day before: agencies, members, tasks, users."""
-    registry = Registry(data_dir)
-    created = dt.datetime(2024, 7, 1, 9, tzinfo=VN)
-    store = registry.create(GROUP, "Tổ công tác CCTTHC", lang="vi", tz=TZ, at=created)
-    with store.transaction():
-        store.save_agency(Agency("nghe-an", "UBND tỉnh Nghệ An", "Nghệ An", (),
-                                 AgencyKind.PROVINCE), actor=CHAIR, at=created)
-        store.save_member(Member(CHAIR, "Chủ trì", Role.CHAIR), actor=CHAIR, at=created)
-        for user in OWNERS:
-            store.save_member(Member(user, f"Cán bộ {user}", Role.MEMBER, agency="nghe-an"),
-                              actor=CHAIR, at=created)
-            store.add_task(make_task(f"Nhiệm vụ của {user}", deadline=DEADLINE,
-                                     responsible=(user,)), actor=CHAIR, at=created)
+    registry = write_group(data_dir, GROUP, "Tổ công tác CCTTHC", CHAIR, OWNERS, DEADLINE)
     for user in OWNERS:
         registry.users.save(UserPrefs(user, has_private_chat=True))
     registry.close()  # the bot's process opens the directory next
@@ -61,12 +45,8 @@ def setup(tmp_path: Path) -> Iterator[tuple[BotProcess, LocalBotAPI]]:
     for user in OWNERS:
         api.add_chat(user, "private", first_name=f"Cán bộ {user}")
     prepare(tmp_path / "data")
-    with FakeTelegramServer(api) as server:
-        bot = BotProcess(server, tmp_path / "data", TOKEN)
-        try:
-            yield bot, api
-        finally:
-            bot.stop()
+    with running(api, tmp_path / "data", TOKEN, gently=True) as bot:
+        yield bot, api
 
 
 def reminders_per_owner(api: LocalBotAPI) -> Counter[int]:

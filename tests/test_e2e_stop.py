@@ -15,19 +15,14 @@ from pathlib import Path
 
 import pytest
 
-from bot.model import Agency, AgencyKind, Member, Role
 from bot.reminders import Kind, ReminderKey
 from store.registry import Registry
-from tests.bot_process import BotProcess
-from tests.factories import make_task
-from tests.fake_server import FakeTelegramServer
+from tests.bot_process import BotProcess, running, write_group
 from tests.fakes import Limits, LocalBotAPI, message_update
 from tests.fakes import Member as ChatMember
 
 TOKEN = "515151:E2E-STOP"
 GROUP = -1006666666666
-TZ = "Asia/Ho_Chi_Minh"
-VN = dt.timezone(dt.timedelta(hours=7))
 CHAIR = 600
 OWNERS = tuple(range(601, 625))  # 24 officials without a private chat: mentioned in the group
 DEADLINE = dt.date(2024, 8, 7)  # seven days after the morning of the test
@@ -36,19 +31,7 @@ STOP_WITHIN = 10.0  # seconds, the promise of the README
 
 
 def prepare(data_dir: Path) -> None:
-    registry = Registry(data_dir)
-    created = dt.datetime(2024, 7, 1, 9, tzinfo=VN)
-    store = registry.create(GROUP, "Tổ công tác", lang="vi", tz=TZ, at=created)
-    with store.transaction():
-        store.save_agency(Agency("nghe-an", "UBND tỉnh Nghệ An", "Nghệ An", (),
-                                 AgencyKind.PROVINCE), actor=CHAIR, at=created)
-        store.save_member(Member(CHAIR, "Chủ trì", Role.CHAIR), actor=CHAIR, at=created)
-        for user in OWNERS:
-            store.save_member(Member(user, f"Cán bộ {user}", Role.MEMBER, agency="nghe-an"),
-                              actor=CHAIR, at=created)
-            store.add_task(make_task(f"Nhiệm vụ của {user}", deadline=DEADLINE,
-                                     responsible=(user,)), actor=CHAIR, at=created)
-    registry.close()  # the bot's process opens the directory next
+    write_group(data_dir, GROUP, "Tổ công tác", CHAIR, OWNERS, DEADLINE).close()
 
 
 def logged_tasks(data_dir: Path) -> set[int]:
@@ -82,12 +65,8 @@ def setup(tmp_path: Path) -> Iterator[tuple[BotProcess, LocalBotAPI]]:
                  [ChatMember(CHAIR, "Chủ trì", "administrator"),
                   *(ChatMember(u, f"Cán bộ {u}", "member") for u in OWNERS)])
     prepare(tmp_path / "data")
-    with FakeTelegramServer(api) as server:
-        bot = BotProcess(server, tmp_path / "data", TOKEN)
-        try:
-            yield bot, api
-        finally:
-            bot.kill()
+    with running(api, tmp_path / "data", TOKEN) as bot:
+        yield bot, api
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "Ctrl-C"])
