@@ -30,6 +30,7 @@ from handlers.common import (
     allowed,
     buttons,
     edit_or_send,
+    keep_offer,
     render,
     reply,
     require,
@@ -126,10 +127,7 @@ async def restore(update: Update, context: Ctx) -> None:
     if not await require(update, context, target, Action.MANAGE):
         return
     pending = Pending(secrets.token_hex(3), chat_id, workspace_file, checked.made_at)
-    offers: dict[str, Pending] = context.chat_data.setdefault(KEY, {})  # type: ignore[union-attr]
-    offers[pending.token] = pending
-    while len(offers) > OFFERS_KEPT:
-        offers.pop(next(iter(offers)))
+    keep_offer(context.chat_data, KEY, pending.token, pending, OFFERS_KEPT)
     label = pairs(render(target, "backup_buttons"))
     markup = buttons([[(label["restore"], f"{PREFIX}:{pending.token}:ok"),
                        (label["cancel"], f"{PREFIX}:{pending.token}:x")]])

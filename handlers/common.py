@@ -174,6 +174,18 @@ def render(scope: Scope, template: str, **values: Any) -> str:
                                           **values)
 
 
+def keep_offer(data: dict[Any, Any] | None, key: str, token: str, offer: Any,
+               kept: int) -> None:
+    """Keep `offer` under `token` in data[key] (a chat's or a user's data), the oldest dropped
+    beyond `kept`: an offer nobody answers would otherwise stay for the life of the process,
+    and an older offer's buttons then say it expired."""
+    assert data is not None
+    offers: dict[str, Any] = data.setdefault(key, {})
+    offers[token] = offer
+    while len(offers) > kept:
+        offers.pop(next(iter(offers)))
+
+
 def labels(scope: Scope, template: str, **values: Any) -> dict[str, str]:
     """The "key: label" lines of a template (button labels, file names), as plain text."""
     if values:

@@ -46,6 +46,7 @@ from handlers.common import (
     buttons,
     command_args,
     edit_or_send,
+    keep_offer,
     render,
     reply,
     require,
@@ -124,19 +125,12 @@ async def import_plan(update: Update, context: Ctx) -> None:
         await reply(update, context, scope, "import_refused", reason="empty", filename=filename)
         return
     pending = Pending(secrets.token_hex(3), filename, parsed)
-    _keep(context, pending)
+    keep_offer(context.chat_data, KEY, pending.token, pending, MAX_PENDING)
     await _show(update, context, scope, pending)
 
 
 async def _leader(update: Update, context: Ctx, scope: Scope) -> bool:
     return await require(update, context, scope, Action.MANAGE)
-
-
-def _keep(context: Ctx, pending: Pending) -> None:
-    store: dict[str, Pending] = context.chat_data.setdefault(KEY, {})  # type: ignore[union-attr]
-    store[pending.token] = pending
-    while len(store) > MAX_PENDING:
-        store.pop(next(iter(store)))
 
 
 def _pending(context: Ctx, token: str) -> Pending | None:

@@ -29,6 +29,7 @@ from handlers.common import (
     buttons,
     command_args,
     edit_or_send,
+    keep_offer,
     labels,
     reply,
     require,
@@ -126,12 +127,8 @@ async def add_conclusion(update: Update, context: Ctx, scope: Scope, store: Work
 
 def _remember(context: Ctx, pending: _Pending) -> str:
     """Keep a conclusion waiting for its lead agency; only its author's buttons find it."""
-    assert context.user_data is not None
-    waiting: dict[str, _Pending] = context.user_data.setdefault(_PENDING, {})
-    while len(waiting) >= _PENDING_KEPT:
-        waiting.pop(next(iter(waiting)))
     token = secrets.token_hex(4)
-    waiting[token] = pending
+    keep_offer(context.user_data, _PENDING, token, pending, _PENDING_KEPT)
     return token
 
 
